@@ -1,0 +1,21 @@
+import test from 'ava'
+
+import * as socket from '../index'
+import { checkLeaksAtEnd, pair } from './helpers'
+
+checkLeaksAtEnd(test)
+
+test('a TCP echo round trip over loopback', async (t) => {
+  const [client, server] = await pair(t)
+  const out = Buffer.from('hello socket2')
+  const [sent, serr] = await client.send(out)
+  t.is(serr, undefined)
+  t.is(sent, out.length)
+  const buf = Buffer.alloc(64)
+  const [n, rerr] = await server.recv(buf)
+  if (rerr) return t.fail(rerr)
+  t.is(buf.toString('utf8', 0, n), 'hello socket2')
+  client.close()
+  server.close()
+  t.deepEqual(socket.stats().waiting, 0)
+})

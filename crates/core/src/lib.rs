@@ -1,0 +1,24 @@
+//! The native core of the `socket2` Node package.
+//!
+//! This crate knows nothing of Node or napi. It owns three things:
+//!
+//! * [`socket`]: non-blocking socket operations (one `socket(2)`, `recv(2)`,
+//!   `send(2)`… per call) over the [`socket2`] crate;
+//! * [`reactor`]: the table of open sockets and their readiness, over [`mio`]
+//!   (epoll on Linux, kqueue on macOS/BSD, IOCP on Windows), with a generation
+//!   number in every token so a reused slot never sees a closed socket's events;
+//! * [`addr`]: `getaddrinfo(3)` lists and socket addresses;
+//!
+//! plus [`error`], the one place that turns OS errors into the normalized names
+//! the JavaScript API returns. OS specifics live in `sys/`.
+
+pub mod addr;
+pub mod error;
+pub mod reactor;
+pub mod socket;
+mod sys;
+
+pub use addr::{AddrEntry, AddrList, Flags};
+pub use error::{error_name, lookup_error_name};
+pub use reactor::{Id, Reactor, Readiness};
+pub use socket::{Family, Kind, Socket};

@@ -1,0 +1,407 @@
+//! The one owner of readiness: the table of open sockets and the poller.
+//!
+//! Every socket lives in a slot of [`Reactor`]. Its [`Id`] carries the slot
+//! and a generation number; the generation also sits in the poll token, so
+//! an event for a socket that was closed — and whose fd number or slot was
+//! reused since — is dropped here instead of waking the wrong waiter.
+//!
+//! Sockets are registered once, for both directions, edge-triggered (mio's
+//! contract): an event means "something changed, try the call again", and
+//! a caller that stops before `WouldBlock` must not expect another event for
+//! data it has not read. Callers may treat a short stream read as drained only
+//! where [`SHORT_READ_DRAINS`] says the OS raises a new edge on every arrival.
+
+use std::io;
+use std::time::Duration;
+
+use mio::{Events, Interest, Poll, Token};
+
+use crate::socket::Socket;
+use crate::sys;
+
+/// Readiness bits written by [`Reactor::poll_into`].
+pub struct Readiness;
+
+impl Readiness {
+    pub const READABLE: u32 = 1;
+    pub const WRITABLE: u32 = 2;
+    /// The peer closed its write side, or the socket is in error: readers wake.
+    pub const READ_CLOSED: u32 = 4;
+    /// The socket can no longer be written, or is in error: writers wake.
+    pub const WRITE_CLOSED: u32 = 8;
+}
+
+/// True where every arrival of data raises a new edge (epoll, kqueue), so a
+/// short stream read means the socket was drained at that moment. Not so with
+/// IOCP under mio, which re-arms only after a `WouldBlock`.
+pub const SHORT_READ_DRAINS: bool = sys::SHORT_READ_DRAINS;
+
+/// A socket's handle: slot in the low 32 bits, generation above (21 bits, so
+/// the whole id stays an exact JavaScript number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Id(u64);
+
+const GENERATION_BITS: u32 = 21;
+const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
+
+impl Id {
+    pub fn from_raw(raw: u64) -> Id {
+        Id(raw)
+    }
+
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+
+    pub fn slot(self) -> u32 {
+        self.0 as u32
+    }
+
+    pub fn generation(self) -> u32 {
+        (self.0 >> 32) as u32 & GENERATION_MASK
+    }
+
+    fn new(slot: u32, generation: u32) -> Id {
+        Id(((generation & GENERATION_MASK) as u64) << 32 | slot as u64)
+    }
+
+    /// The poll token: the whole id where `usize` is 64 bits wide; on 32-bit
+    /// targets the slot keeps 24 bits and the generation its low 8.
+    fn token(self) -> Token {
+        #[cfg(target_pointer_width = "64")]
+        {
+            Token(self.0 as usize)
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            Token((self.slot() & 0xff_ffff | (self.generation() & 0xff) << 24) as usize)
+        }
+    }
+
+    fn matches(self, token: Token) -> bool {
+        self.token() == token
+    }
+
+    fn slot_of(token: Token) -> u32 {
+        #[cfg(target_pointer_width = "64")]
+        {
+            token.0 as u32
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            token.0 as u32 & 0xff_ffff
+        }
+    }
+}
+
+struct Entry {
+    generation: u32,
+    socket: Option<Socket>,
+}
+
+/// The table of open sockets and the poller they are registered with.
+pub struct Reactor {
+    poll: Poll,
+    events: Events,
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+}
+
+impl Reactor {
+    /// A new poller (`epoll_create1`, `kqueue`, or an IOCP port); at most
+    /// `batch` events are taken per [`Reactor::poll_into`].
+    pub fn new(batch: usize) -> io::Result<Reactor> {
+        Ok(Reactor {
+            poll: Poll::new()?,
+            events: Events::with_capacity(batch.max(1)),
+            entries: Vec::new(),
+            free: Vec::new(),
+        })
+    }
+
+    /// The poller's own descriptor (the epoll or kqueue fd), for embedding the
+    /// reactor into another loop that can watch a descriptor.
+    #[cfg(unix)]
+    pub fn poller_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.as_raw_fd()
+    }
+
+    /// Registers `socket` for both directions (`EPOLL_CTL_ADD` with
+    /// `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`, or the kqueue/IOCP
+    /// equivalents) and takes ownership of it.
+    pub fn insert(&mut self, socket: Socket) -> io::Result<Id> {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                let slot = u32::try_from(self.entries.len())
+                    .map_err(|_| io::Error::other("too many sockets"))?;
+                self.entries.push(Entry {
+                    generation: 0,
+                    socket: None,
+                });
+                slot
+            }
+        };
+        let entry = &mut self.entries[slot as usize];
+        let id = Id::new(slot, entry.generation);
+        if let Err(err) = sys::register(
+            self.poll.registry(),
+            socket.as_socket2(),
+            id.token(),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            self.free.push(slot);
+            return Err(err);
+        }
+        entry.socket = Some(socket);
+        Ok(id)
+    }
+
+    /// The socket behind `id`, if it is still open.
+    pub fn get(&self, id: Id) -> Option<&Socket> {
+        let entry = self.entries.get(id.slot() as usize)?;
+        if entry.generation != id.generation() {
+            return None;
+        }
+        entry.socket.as_ref()
+    }
+
+    /// Deregisters the socket and hands it back; dropping it closes the fd.
+    /// Deregistering first means no event for this fd number can be queued
+    /// after it is closed and reused. A stale or unknown id returns `None`.
+    pub fn remove(&mut self, id: Id) -> Option<Socket> {
+        let entry = self.entries.get_mut(id.slot() as usize)?;
+        if entry.generation != id.generation() {
+            return None;
+        }
+        let socket = entry.socket.take()?;
+        // The fd is closed right after, which removes it from the poller in
+        // any case; an error here changes nothing for the caller.
+        let _ = sys::deregister(self.poll.registry(), socket.as_socket2());
+        entry.generation = (entry.generation + 1) & GENERATION_MASK;
+        self.free.push(id.slot());
+        Some(socket)
+    }
+
+    /// Closes every socket (the environment is going away).
+    pub fn clear(&mut self) {
+        for slot in 0..self.entries.len() {
+            let id = Id::new(slot as u32, self.entries[slot].generation);
+            drop(self.remove(id));
+        }
+    }
+
+    /// Number of open sockets.
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.free.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits up to `timeout` (`None`: forever; zero: just look) for events
+    /// and writes them into `out` as `(slot, generation, readiness)` triples.
+    /// Events for closed sockets are dropped. Returns the number of triples;
+    /// `out` must hold `3 ×` the batch size given to [`Reactor::new`].
+    pub fn poll_into(&mut self, timeout: Option<Duration>, out: &mut [u32]) -> io::Result<usize> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(err) => return Err(err),
+        }
+        let mut count = 0;
+        for event in self.events.iter() {
+            if count * 3 + 3 > out.len() {
+                break;
+            }
+            let slot = Id::slot_of(event.token());
+            let Some(entry) = self.entries.get(slot as usize) else {
+                continue;
+            };
+            let id = Id::new(slot, entry.generation);
+            if entry.socket.is_none() || !id.matches(event.token()) {
+                continue;
+            }
+            let mut readiness = 0;
+            if event.is_readable() {
+                readiness |= Readiness::READABLE;
+            }
+            if event.is_writable() {
+                readiness |= Readiness::WRITABLE;
+            }
+            if event.is_read_closed() || event.is_error() {
+                readiness |= Readiness::READ_CLOSED | Readiness::READABLE;
+            }
+            if event.is_write_closed() || event.is_error() {
+                readiness |= Readiness::WRITE_CLOSED | Readiness::WRITABLE;
+            }
+            out[count * 3] = slot;
+            out[count * 3 + 1] = id.generation();
+            out[count * 3 + 2] = readiness;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::{Connect, Family, Kind};
+    use socket2::SockAddr;
+    use std::net::SocketAddr;
+
+    fn loopback() -> SockAddr {
+        SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+    }
+
+    fn poll_until(reactor: &mut Reactor, id: Id, bits: u32) -> bool {
+        wait_for_all(reactor, &[(id, bits)])
+    }
+
+    /// Polls (bounded: 100 × 20 ms) until every `(id, bits)` was seen.
+    fn wait_for_all(reactor: &mut Reactor, wanted: &[(Id, u32)]) -> bool {
+        let mut seen = vec![false; wanted.len()];
+        let mut out = [0u32; 3 * 64];
+        for _ in 0..100 {
+            let n = reactor
+                .poll_into(Some(Duration::from_millis(20)), &mut out)
+                .unwrap();
+            for event in out[..n * 3].chunks(3) {
+                for (i, (id, bits)) in wanted.iter().enumerate() {
+                    if event[0] == id.slot() && event[1] == id.generation() && event[2] & bits != 0
+                    {
+                        seen[i] = true;
+                    }
+                }
+            }
+            if seen.iter().all(|s| *s) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn listener(reactor: &mut Reactor) -> (Id, SockAddr) {
+        let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        socket.bind(&loopback()).unwrap();
+        socket.listen(None).unwrap();
+        let addr = socket.local_addr().unwrap();
+        (reactor.insert(socket).unwrap(), addr)
+    }
+
+    #[test]
+    fn ids_round_trip_and_generations_advance() {
+        let mut reactor = Reactor::new(16).unwrap();
+        let (a, _) = listener(&mut reactor);
+        assert_eq!(Id::from_raw(a.raw()), a);
+        assert!(reactor.get(a).is_some());
+        assert!(reactor.remove(a).is_some());
+        assert!(reactor.get(a).is_none(), "a closed id stays closed");
+        assert!(reactor.remove(a).is_none(), "closing twice is harmless");
+        let (b, _) = listener(&mut reactor);
+        assert_eq!(b.slot(), a.slot(), "the slot is reused");
+        assert_ne!(b.generation(), a.generation());
+        assert!(
+            reactor.get(a).is_none(),
+            "the old id never reaches the new socket"
+        );
+        assert_eq!(reactor.len(), 1);
+    }
+
+    #[test]
+    fn a_connection_wakes_the_listener() {
+        let mut reactor = Reactor::new(16).unwrap();
+        let (server, addr) = listener(&mut reactor);
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let started = client.connect(&addr).unwrap();
+        let client = reactor.insert(client).unwrap();
+        let mut wanted = vec![(server, Readiness::READABLE)];
+        if started == Connect::InProgress {
+            wanted.push((client, Readiness::WRITABLE));
+        }
+        assert!(wait_for_all(&mut reactor, &wanted));
+        let (accepted, _) = reactor.get(server).unwrap().accept().unwrap();
+        let accepted = reactor.insert(accepted).unwrap();
+        assert_ne!(accepted, server);
+    }
+
+    #[test]
+    fn stale_events_never_reach_a_reused_slot() {
+        let mut reactor = Reactor::new(16).unwrap();
+        let (old, addr) = listener(&mut reactor);
+        // Make the old listener readable, then close it before polling.
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let _ = client.connect(&addr).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        drop(reactor.remove(old));
+        let (new, _) = listener(&mut reactor);
+        assert_eq!(new.slot(), old.slot());
+        let mut out = [0u32; 3 * 16];
+        let n = reactor
+            .poll_into(Some(Duration::from_millis(50)), &mut out)
+            .unwrap();
+        for event in out[..n * 3].chunks(3) {
+            assert!(
+                !(event[0] == old.slot() && event[1] == old.generation()),
+                "event for a closed socket"
+            );
+            if event[0] == new.slot() {
+                assert_eq!(event[1], new.generation());
+            }
+        }
+    }
+
+    #[test]
+    fn edge_triggered_reads_never_lose_a_wake_up() {
+        // Many rounds of partial reads: after each wake-up read until
+        // WouldBlock, and every byte the peer sent must arrive.
+        let mut reactor = Reactor::new(64).unwrap();
+        let (server, addr) = listener(&mut reactor);
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let _ = client.connect(&addr).unwrap();
+        assert!(poll_until(&mut reactor, server, Readiness::READABLE));
+        let (conn, _) = reactor.get(server).unwrap().accept().unwrap();
+        let conn = reactor.insert(conn).unwrap();
+        let mut received = 0usize;
+        let mut sent = 0usize;
+        let mut buf = [0u8; 7];
+        for round in 0..500 {
+            let chunk = vec![round as u8; 1 + round % 13];
+            let mut off = 0;
+            while off < chunk.len() {
+                match client.send(&chunk[off..]) {
+                    Ok(n) => off += n,
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(1))
+                    }
+                    Err(err) => panic!("{err}"),
+                }
+            }
+            sent += chunk.len();
+            while received < sent {
+                assert!(
+                    poll_until(&mut reactor, conn, Readiness::READABLE),
+                    "lost wake-up at round {round}"
+                );
+                loop {
+                    match reactor.get(conn).unwrap().recv(&mut buf) {
+                        Ok(0) => panic!("unexpected close"),
+                        Ok(n) => received += n,
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(err) => panic!("{err}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(received, sent);
+    }
+}

@@ -1,0 +1,349 @@
+//! Non-blocking socket operations: one system call per method.
+//!
+//! Every method either completes at once or fails with
+//! [`io::ErrorKind::WouldBlock`]; waiting for readiness is the reactor's job
+//! (see [`crate::reactor`]), never this module's.
+
+use std::io::{self, Read};
+use std::mem::MaybeUninit;
+
+use socket2::{Domain, Protocol, SockAddr, Type};
+
+use crate::sys;
+
+/// Socket type, as named by the API: `tcp` (stream), `udp` (datagram), `raw`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Tcp,
+    Udp,
+    Raw,
+}
+
+impl Kind {
+    pub fn parse(name: &str) -> Option<Kind> {
+        Some(match name {
+            "tcp" => Kind::Tcp,
+            "udp" => Kind::Udp,
+            "raw" => Kind::Raw,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tcp => "tcp",
+            Kind::Udp => "udp",
+            Kind::Raw => "raw",
+        }
+    }
+
+    fn socket_type(self) -> Type {
+        match self {
+            Kind::Tcp => Type::STREAM,
+            Kind::Udp => Type::DGRAM,
+            Kind::Raw => Type::RAW,
+        }
+    }
+
+    /// `SOCK_*` value, as `getaddrinfo(3)` hints want it.
+    pub fn raw_type(self) -> i32 {
+        self.socket_type().into()
+    }
+}
+
+/// Address family: `inet` (IPv4), `inet6` (IPv6), `unix` (local paths).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Inet,
+    Inet6,
+    Unix,
+}
+
+impl Family {
+    pub fn parse(name: &str) -> Option<Family> {
+        Some(match name {
+            "inet" => Family::Inet,
+            "inet6" => Family::Inet6,
+            "unix" => Family::Unix,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+            Family::Unix => "unix",
+        }
+    }
+
+    fn domain(self) -> Domain {
+        match self {
+            Family::Inet => Domain::IPV4,
+            Family::Inet6 => Domain::IPV6,
+            Family::Unix => sys::unix_domain(),
+        }
+    }
+
+    /// `AF_*` value, as `getaddrinfo(3)` hints want it.
+    pub fn raw_family(self) -> i32 {
+        self.domain().into()
+    }
+
+    /// The family of a raw `AF_*` value, if it is one we speak.
+    pub fn from_raw(raw: i32) -> Option<Family> {
+        [Family::Inet, Family::Inet6, Family::Unix]
+            .into_iter()
+            .find(|family| family.raw_family() == raw)
+    }
+}
+
+/// Protocols by the names the seed uses, with their IANA numbers.
+const PROTOCOLS: &[(&str, i32)] = &[
+    ("ip", 0),
+    ("icmp", 1),
+    ("igmp", 2),
+    ("tcp", 6),
+    ("udp", 17),
+    ("ipv6", 41),
+    ("icmpv6", 58),
+    ("raw", 255),
+];
+
+/// Protocol number for a protocol name (`tcp`, `udp`, `icmp`, …).
+pub fn protocol_number(name: &str) -> Option<i32> {
+    PROTOCOLS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+/// Protocol name for a protocol number; unknown numbers print as digits.
+pub fn protocol_name(number: i32) -> String {
+    PROTOCOLS
+        .iter()
+        .find(|(_, p)| *p == number)
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| number.to_string())
+}
+
+/// How `connect` went: done at once (loopback, Unix paths) or under way.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Connect {
+    Done,
+    InProgress,
+}
+
+/// A non-blocking, close-on-exec socket.
+#[derive(Debug)]
+pub struct Socket {
+    inner: socket2::Socket,
+    kind: Kind,
+    family: Family,
+}
+
+impl Socket {
+    /// `socket(2)` with `SOCK_NONBLOCK | SOCK_CLOEXEC` (or their equivalents).
+    /// `protocol` 0 lets the OS pick (TCP for `tcp`, UDP for `udp`).
+    pub fn open(kind: Kind, family: Family, protocol: i32) -> io::Result<Socket> {
+        let protocol = (protocol != 0).then(|| Protocol::from(protocol));
+        let inner = socket2::Socket::new(family.domain(), kind.socket_type(), protocol)?;
+        Socket::from_socket2(inner, kind, family)
+    }
+
+    fn from_socket2(inner: socket2::Socket, kind: Kind, family: Family) -> io::Result<Socket> {
+        inner.set_nonblocking(true)?;
+        sys::after_open(&inner)?;
+        Ok(Socket {
+            inner,
+            kind,
+            family,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The underlying socket, for options and the reactor's registration.
+    pub fn as_socket2(&self) -> &socket2::Socket {
+        &self.inner
+    }
+
+    /// `bind(2)`.
+    pub fn bind(&self, addr: &SockAddr) -> io::Result<()> {
+        self.inner.bind(addr)
+    }
+
+    /// `listen(2)`. `None` asks for the OS maximum: the kernel clamps the
+    /// value to its limit (`net.core.somaxconn`, `kern.ipc.somaxconn`), so
+    /// passing `i32::MAX` is how one asks for "as many as allowed".
+    pub fn listen(&self, backlog: Option<i32>) -> io::Result<()> {
+        self.inner.listen(backlog.unwrap_or(i32::MAX))
+    }
+
+    /// `connect(2)` on a non-blocking socket. [`Connect::InProgress`] means:
+    /// wait until writable, then call [`Socket::take_error`].
+    pub fn connect(&self, addr: &SockAddr) -> io::Result<Connect> {
+        match retry(|| self.inner.connect(addr)) {
+            Ok(()) => Ok(Connect::Done),
+            Err(err) if sys::is_connect_in_progress(&err) => Ok(Connect::InProgress),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `getsockopt(SO_ERROR)`: the outcome of a connect that was in progress.
+    pub fn take_error(&self) -> io::Result<()> {
+        match self.inner.take_error()? {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// `accept(2)` (`accept4` where the OS has it); the new socket is
+    /// non-blocking and close-on-exec too.
+    pub fn accept(&self) -> io::Result<(Socket, SockAddr)> {
+        let (inner, addr) = retry(|| self.inner.accept())?;
+        Ok((Socket::from_socket2(inner, self.kind, self.family)?, addr))
+    }
+
+    /// `recv(2)` into `buf`. `Ok(0)` on a stream means the peer closed.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        retry(|| (&self.inner).read(buf))
+    }
+
+    /// `send(2)` from `buf`, never raising `SIGPIPE` (`MSG_NOSIGNAL` on Linux,
+    /// `SO_NOSIGPIPE` set at open on Apple platforms).
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        retry(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))
+    }
+
+    /// `recvfrom(2)`: the next datagram and its sender.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
+        // SAFETY: `recv_from` only writes initialized bytes into the buffer and
+        // never de-initializes it; `u8` and `MaybeUninit<u8>` share a layout.
+        let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        retry(|| self.inner.recv_from(uninit))
+    }
+
+    /// `sendto(2)`: one datagram to `addr`.
+    pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
+        retry(|| self.inner.send_to_with_flags(buf, addr, sys::SEND_FLAGS))
+    }
+
+    /// `shutdown(2)`.
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
+    /// `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SockAddr> {
+        self.inner.local_addr()
+    }
+
+    /// `getpeername(2)`.
+    pub fn peer_addr(&self) -> io::Result<SockAddr> {
+        self.inner.peer_addr()
+    }
+}
+
+/// Repeats a system call interrupted by a signal (`EINTR`).
+fn retry<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match call() {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    fn loopback() -> SockAddr {
+        SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in ["tcp", "udp", "raw"] {
+            assert_eq!(Kind::parse(name).unwrap().name(), name);
+        }
+        for name in ["inet", "inet6", "unix"] {
+            let family = Family::parse(name).unwrap();
+            assert_eq!(family.name(), name);
+            assert_eq!(Family::from_raw(family.raw_family()), Some(family));
+        }
+        assert_eq!(protocol_number("icmp"), Some(1));
+        assert_eq!(protocol_name(58), "icmpv6");
+        assert_eq!(protocol_name(123), "123");
+        assert_eq!(Kind::parse("sctp"), None);
+    }
+
+    #[test]
+    fn recv_on_an_empty_socket_would_block() {
+        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        listener.bind(&loopback()).unwrap();
+        listener.listen(None).unwrap();
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
+        let err = client.recv(&mut [0; 8]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn accept_with_no_pending_connection_would_block() {
+        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        listener.bind(&loopback()).unwrap();
+        listener.listen(Some(8)).unwrap();
+        let err = listener.accept().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn send_to_a_reset_peer_is_an_error_not_a_signal() {
+        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        listener.bind(&loopback()).unwrap();
+        listener.listen(None).unwrap();
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let (server, _) = listener.accept().unwrap();
+        // linger 0 turns close into a RST.
+        server
+            .as_socket2()
+            .set_linger(Some(std::time::Duration::ZERO))
+            .unwrap();
+        drop(server);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut failed = None;
+        for _ in 0..10 {
+            if let Err(err) = client.send(&[1; 1024]) {
+                failed = Some(err);
+                break;
+            }
+        }
+        let err = failed.expect("send to a reset peer must fail");
+        assert!(matches!(
+            err.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+        ));
+    }
+
+    #[test]
+    fn udp_datagram_round_trip() {
+        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        a.bind(&loopback()).unwrap();
+        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        b.bind(&loopback()).unwrap();
+        assert_eq!(b.send_to(b"ping", &a.local_addr().unwrap()).unwrap(), 4);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let mut buf = [0; 16];
+        let (n, from) = a.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ping");
+        assert_eq!(from.as_socket(), b.local_addr().unwrap().as_socket());
+    }
+}

@@ -1,0 +1,75 @@
+//! Unix: epoll (Linux, Android), kqueue (macOS, BSDs) through mio.
+
+use std::io;
+use std::os::fd::AsRawFd;
+
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+use socket2::Domain;
+
+/// epoll and kqueue raise a new edge whenever data arrives.
+pub const SHORT_READ_DRAINS: bool = true;
+
+/// Flags for every `send(2)`/`sendto(2)`: `MSG_NOSIGNAL` turns the `SIGPIPE`
+/// a send to a reset connection would raise into an `EPIPE` error. Apple
+/// platforms lack the flag and get `SO_NOSIGPIPE` in [`after_open`] instead.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris"
+))]
+pub const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris"
+)))]
+pub const SEND_FLAGS: libc::c_int = 0;
+
+pub fn unix_domain() -> Domain {
+    Domain::UNIX
+}
+
+/// Per-socket setup after `socket(2)`/`accept(2)`.
+pub fn after_open(socket: &socket2::Socket) -> io::Result<()> {
+    #[cfg(target_vendor = "apple")]
+    socket.set_nosigpipe(true)?;
+    let _ = socket;
+    Ok(())
+}
+
+/// `EINPROGRESS`: a non-blocking connect has started.
+pub fn is_connect_in_progress(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
+/// `ETIMEDOUT` (std names it `TimedOut` already; kept here for symmetry with
+/// Windows, where `WSAETIMEDOUT` needs the same treatment).
+pub fn is_timeout(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(libc::ETIMEDOUT)
+}
+
+/// `EPOLL_CTL_ADD` / `EV_ADD` for the socket's fd, edge-triggered.
+pub fn register(
+    registry: &Registry,
+    socket: &socket2::Socket,
+    token: Token,
+    interest: Interest,
+) -> io::Result<()> {
+    registry.register(&mut SourceFd(&socket.as_raw_fd()), token, interest)
+}
+
+/// `EPOLL_CTL_DEL` / `EV_DELETE`.
+pub fn deregister(registry: &Registry, socket: &socket2::Socket) -> io::Result<()> {
+    registry.deregister(&mut SourceFd(&socket.as_raw_fd()))
+}

@@ -1,0 +1,36 @@
+// socket2: coroutine-style async sockets for Node.js.
+//
+// The data path: a call here → `src/socket.ts` → the napi binding
+// (`binding.js`, crates/binding) → the Rust core (crates/core) → the system
+// call. Readiness comes back from the core's poller through the binding's
+// libuv driver to `src/scheduler.ts`, which resumes the waiting coroutine.
+
+import * as native from './binding.js'
+import { ensureInit, openCount, waitingCount, clock as monotonic } from './src/scheduler.js'
+import { threadCount } from './src/threads.js'
+
+export { AddrInfo, addr, lookup } from './src/addr.js'
+export type { Family, Host, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
+export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'
+export { Socket, TcpSocket, tcp } from './src/socket.js'
+export { Thread, newThread, poll, start, stop } from './src/threads.js'
+
+/** Monotonic time in seconds: the clock `expires` arguments are measured on. */
+export function clock(): number {
+  return monotonic()
+}
+
+/**
+ * The poller's descriptor for this thread (the epoll fd on Linux, the
+ * kqueue on macOS); `null` where there is none (Windows IOCP).
+ */
+export function epollFd(): number | null {
+  ensureInit()
+  const fd = native.pollerFd()
+  return fd >= 0 ? fd : null
+}
+
+/** What is open and waiting in this thread, for leak checks and diagnostics. */
+export function stats(): { sockets: number; waiting: number; threads: number } {
+  return { sockets: openCount(), waiting: waitingCount(), threads: threadCount() }
+}

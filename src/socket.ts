@@ -1,0 +1,335 @@
+// Sockets: the TypeScript face of a native socket id. Every call that may
+// wait follows one pattern: try the system call; if it would block, wait for
+// readiness through the scheduler (or a deadline, or close) and try again.
+
+import * as native from '../binding.js'
+import {
+  AddrInfo,
+  type Family,
+  type Host,
+  type Port,
+  type SocketType,
+  fromNative,
+  protocolNumber,
+  resolveFor,
+} from './addr.js'
+import { CLOSED, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { type SocketState, Wake, ensureInit, track, untrack, waitReadable, waitWritable } from './scheduler.js'
+
+const WOULD_BLOCK = native.WOULD_BLOCK
+const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
+
+/** Closes sockets nobody closed once they are garbage-collected. */
+const collector = new FinalizationRegistry<SocketState>((state) => {
+  untrack(state)
+})
+
+/** Throws unless `buf` is a byte array and `maxlen` fits in it; returns the length to use. */
+export function checkBuffer(buf: unknown, maxlen: unknown): number {
+  if (!(buf instanceof Uint8Array)) {
+    throw new TypeError('buf must be a Uint8Array or Buffer')
+  }
+  if (maxlen === undefined || maxlen === null) return buf.length
+  if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
+  if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
+    throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
+  }
+  return maxlen
+}
+
+/** Throws unless `expires` is absent or a time on `socket.clock()`. */
+export function checkExpires(expires: unknown): void {
+  if (expires === undefined || expires === null) return
+  if (typeof expires !== 'number' || Number.isNaN(expires)) {
+    throw new TypeError('expires must be a time in seconds on socket.clock()')
+  }
+}
+
+function expiresOf(expires: number | null | undefined): number | undefined {
+  return expires === null ? undefined : expires
+}
+
+/** The tuple for a wait that ended without readiness. */
+function notReady(outcome: Wake): Fail {
+  return outcome === Wake.Timeout ? TIMEOUT : CLOSED
+}
+
+/** Opens a native socket, or returns the failure tuple. */
+export function openNative(type: SocketType, family: Family, protocol: number): Result<SocketState> {
+  ensureInit()
+  const id = native.open(type, family, protocol)
+  if (id < 0) return fail(id)
+  return [track(id)]
+}
+
+/** What all sockets share: identity, close, bind, addresses. */
+export class Socket {
+  /** @internal */ readonly state: SocketState
+  /** @internal */ bound = false
+
+  /** @internal */
+  constructor(
+    state: SocketState,
+    private readonly socketType: SocketType,
+    private readonly socketFamily: Family,
+    private readonly socketProtocol: string,
+  ) {
+    this.state = state
+    collector.register(this, state, this)
+  }
+
+  /** `'tcp'`, `'udp'` or `'raw'`. */
+  type(): SocketType {
+    return this.socketType
+  }
+
+  /** `'inet'`, `'inet6'` or `'unix'`. */
+  family(): Family {
+    return this.socketFamily
+  }
+
+  /** The protocol name it was opened with (`'ip'` when the OS chose). */
+  protocol(): string {
+    return this.socketProtocol
+  }
+
+  /** True once {@link close} was called. */
+  isClosed(): boolean {
+    return this.state.closed
+  }
+
+  /**
+   * Closes the socket. Coroutines waiting on it wake with `[null, 'closed']`.
+   * Closing twice is harmless.
+   */
+  close(): Ok {
+    if (!this.state.closed) {
+      collector.unregister(this)
+      untrack(this.state)
+    }
+    return OK_TRUE
+  }
+
+  /** `bind(2)` to an address (`addr`) or `host, port` (host `'*'` = all interfaces). */
+  bind(host?: Host | AddrInfo, port?: Port): Promise<Result<true>> {
+    const found = resolveFor(this.socketType, this.socketFamily, host, port, true)
+    return found instanceof Promise ? found.then((r) => this.bindTo(r)) : Promise.resolve(this.bindTo(found))
+  }
+
+  /** @internal */
+  bindTo(found: Result<AddrInfo>): Result<true> {
+    if (found[1] !== undefined) return found
+    if (this.state.closed) return CLOSED
+    const entry = pickEntry(found[0], this.socketFamily)
+    if (entry === null) return failWith('address_not_available')
+    const rc = native.bind(this.state.id, entry.list, entry.index)
+    if (rc < 0) return fail(rc)
+    this.bound = true
+    return OK_TRUE
+  }
+
+  /** The address the socket is bound to (`getsockname(2)`). */
+  localAddr(): Result<AddrInfo> {
+    return addrResult(fromNative(native.localAddr(this.state.id)))
+  }
+
+  /** The connected peer's address (`getpeername(2)`). */
+  remoteAddr(): Result<AddrInfo> {
+    return addrResult(fromNative(native.remoteAddr(this.state.id)))
+  }
+}
+
+type Ok = [true, undefined?, undefined?]
+
+function addrResult(found: AddrInfo | number): Result<AddrInfo> {
+  return typeof found === 'number' ? fail(found) : [found]
+}
+
+/** The first entry of `addr`'s list (from `addr` on) in `family`. */
+export function pickEntry(addr: AddrInfo, family: Family): AddrInfo | null {
+  for (const entry of addr.addrs()) if (entry.family() === family) return entry
+  return null
+}
+
+/** A TCP socket (or a Unix stream socket, with family `'unix'`). */
+export class TcpSocket extends Socket {
+  /**
+   * Puts the socket in listening mode, binding it first if it is not bound
+   * (to `host, port` or `addr`; default all interfaces, any port). The
+   * backlog defaults to the OS maximum.
+   */
+  listen(backlog?: number, host?: Host | AddrInfo, port?: Port): Promise<Result<true>>
+  listen(host?: Host | AddrInfo, port?: Port): Promise<Result<true>>
+  listen(...args: unknown[]): Promise<Result<true>> {
+    let backlog = -1
+    if (typeof args[0] === 'number') {
+      const given = args.shift() as number
+      if (!Number.isInteger(given) || given < 0) throw new RangeError('backlog must be a non-negative integer')
+      backlog = Math.min(given, 0x7fffffff)
+    }
+    const [host, port] = args as [Host | AddrInfo, Port]
+    const listenNow = (): Result<true> => {
+      if (this.state.closed) return CLOSED
+      const rc = native.listen(this.state.id, backlog)
+      return rc < 0 ? fail(rc) : OK_TRUE
+    }
+    if (this.bound) return Promise.resolve(listenNow())
+    return this.bind(host, port).then((r) => (r[1] !== undefined ? r : listenNow()))
+  }
+
+  /** Waits for and accepts a connection; the new socket knows its `remoteAddr()`. */
+  accept(expires?: number): Promise<Result<TcpSocket>> {
+    checkExpires(expires)
+    return this.acceptLoop(expiresOf(expires))
+  }
+
+  private async acceptLoop(expires: number | undefined): Promise<Result<TcpSocket>> {
+    const state = this.state
+    for (;;) {
+      if (state.closed) return CLOSED
+      if (state.readable) {
+        const id = native.accept(state.id)
+        if (id >= 0) {
+          const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
+          socket.bound = true
+          return [socket]
+        }
+        if (id !== WOULD_BLOCK) return fail(id)
+        state.readable = false
+      }
+      const outcome = await waitReadable(state, expires)
+      if (outcome !== Wake.Ready) return notReady(outcome)
+    }
+  }
+
+  /** Connects to `host, port` or `addr`; resolves names off the event loop. */
+  connect(host: Host | AddrInfo, port?: Port | number, expires?: number): Promise<Result<true>> {
+    if (host instanceof AddrInfo) {
+      expires = port as number | undefined
+      port = undefined
+    }
+    checkExpires(expires)
+    const found = resolveFor(this.type(), this.family(), host, port, false)
+    const deadline = expiresOf(expires)
+    return found instanceof Promise
+      ? found.then((r) => this.connectTo(r, deadline))
+      : this.connectTo(found, deadline)
+  }
+
+  private async connectTo(found: Result<AddrInfo>, expires: number | undefined): Promise<Result<true>> {
+    if (found[1] !== undefined) return found
+    const state = this.state
+    if (state.closed) return CLOSED
+    const entry = pickEntry(found[0], this.family())
+    if (entry === null) return failWith('address_not_available')
+    const rc = native.connect(state.id, entry.list, entry.index)
+    if (rc < 0) return fail(rc)
+    this.bound = true
+    if (rc === 0) return OK_TRUE
+    // Under way: completion (or failure) shows as writability.
+    state.writable = false
+    for (;;) {
+      const outcome = await waitWritable(state, expires)
+      if (outcome !== Wake.Ready) return notReady(outcome)
+      const result = native.connectResult(state.id)
+      if (result === 0) return OK_TRUE
+      if (result !== WOULD_BLOCK) return fail(result)
+      state.writable = false
+    }
+  }
+
+  /**
+   * Sends up to `maxlen` bytes of `buf` (default: all of it), waiting while
+   * the socket buffer is full. Returns how many bytes were sent.
+   */
+  send(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
+    const len = checkBuffer(buf, maxlen)
+    checkExpires(expires)
+    const state = this.state
+    if (state.writable && !state.closed) {
+      const n = native.send(state.id, buf, len)
+      if (n >= 0) {
+        if (n < len) state.writable = false
+        return Promise.resolve([n])
+      }
+      if (n !== WOULD_BLOCK) return Promise.resolve(fail(n))
+      state.writable = false
+    }
+    return this.sendLoop(buf, len, expiresOf(expires))
+  }
+
+  private async sendLoop(buf: Uint8Array, len: number, expires: number | undefined): Promise<Result<number>> {
+    const state = this.state
+    for (;;) {
+      if (state.closed) return CLOSED
+      if (state.writable) {
+        const n = native.send(state.id, buf, len)
+        if (n >= 0) {
+          if (n < len) state.writable = false
+          return [n]
+        }
+        if (n !== WOULD_BLOCK) return fail(n)
+        state.writable = false
+      }
+      const outcome = await waitWritable(state, expires)
+      if (outcome !== Wake.Ready) return notReady(outcome)
+    }
+  }
+
+  /**
+   * Receives up to `maxlen` bytes into `buf` (default: its length), waiting
+   * until some arrive. Returns the count; 0 means the peer closed.
+   */
+  recv(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
+    const len = checkBuffer(buf, maxlen)
+    checkExpires(expires)
+    const state = this.state
+    if (state.readable && !state.closed) {
+      const n = native.recv(state.id, buf, len)
+      if (n >= 0) {
+        if (SHORT_READ_DRAINS && n < len && n > 0) state.readable = false
+        return Promise.resolve([n])
+      }
+      if (n !== WOULD_BLOCK) return Promise.resolve(fail(n))
+      state.readable = false
+    }
+    return this.recvLoop(buf, len, expiresOf(expires))
+  }
+
+  private async recvLoop(buf: Uint8Array, len: number, expires: number | undefined): Promise<Result<number>> {
+    const state = this.state
+    for (;;) {
+      if (state.closed) return CLOSED
+      if (state.readable) {
+        const n = native.recv(state.id, buf, len)
+        if (n >= 0) {
+          if (SHORT_READ_DRAINS && n < len && n > 0) state.readable = false
+          return [n]
+        }
+        if (n !== WOULD_BLOCK) return fail(n)
+        state.readable = false
+      }
+      const outcome = await waitReadable(state, expires)
+      if (outcome !== Wake.Ready) return notReady(outcome)
+    }
+  }
+}
+
+/** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */
+export function tcp(family: Family = 'inet', protocol?: string | number): Result<TcpSocket> {
+  checkFamilyArg(family)
+  const proto = protocolNumber(protocol)
+  const opened = openNative('tcp', family, proto)
+  if (opened[1] !== undefined) return opened
+  return [new TcpSocket(opened[0], 'tcp', family, protocolLabel(protocol))]
+}
+
+export function checkFamilyArg(family: unknown): asserts family is Family {
+  if (family !== 'inet' && family !== 'inet6' && family !== 'unix') {
+    throw new TypeError(`family must be 'inet', 'inet6' or 'unix', got ${String(family)}`)
+  }
+}
+
+export function protocolLabel(protocol: string | number | undefined): string {
+  return protocol === undefined ? 'ip' : String(protocol)
+}

@@ -1,0 +1,157 @@
+// Coroutines: `newThread`, `poll`, `start`, `stop`. A "thread" is an async
+// function: it runs at once until its first I/O that must wait, then
+// control returns to the caller, as the seed describes. Node's event loop
+// (through the scheduler) resumes it when its socket is ready; `poll` and
+// `start` only wait for that to happen, they never spin.
+
+import { type Result, OK_TRUE, TIMEOUT } from './result.js'
+import { nextBatch } from './scheduler.js'
+
+/** A coroutine started by {@link newThread}. */
+export class Thread<T = unknown> {
+  /** @internal */ readonly settled: Promise<void>
+  private outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined
+  private readonly result: Promise<T>
+
+  /** @internal */
+  constructor(result: Promise<T>) {
+    this.result = result
+    this.settled = result.then(
+      (value) => {
+        this.outcome = { ok: true, value }
+      },
+      (error: unknown) => {
+        this.outcome = { ok: false, error }
+        report(this, error)
+      },
+    )
+  }
+
+  /** `'running'`, `'finished'` or `'failed'`. */
+  status(): 'running' | 'finished' | 'failed' {
+    if (this.outcome === undefined) return 'running'
+    return this.outcome.ok ? 'finished' : 'failed'
+  }
+
+  /**
+   * The thread's return value. Asking for it makes the caller responsible
+   * for the thread's error, if any (it rejects with it).
+   */
+  get done(): Promise<T> {
+    observed.add(this)
+    return new Promise<T>((resolve, reject) => {
+      this.result.then(resolve, reject)
+    })
+  }
+}
+
+const running = new Set<Thread<unknown>>()
+const observed = new WeakSet<Thread<unknown>>()
+const starts: Array<{ resolve: (r: Result<true>) => void; reject: (e: unknown) => void }> = []
+let stopRequested = false
+
+/**
+ * An exception from a thread is never lost: it rejects a running
+ * `start()`; else, unless someone holds the thread's `done`, it surfaces
+ * as an unhandled rejection (which ends the process by default).
+ */
+function report(thread: Thread<unknown>, error: unknown): void {
+  if (starts.length > 0) {
+    for (const start of starts.splice(0, starts.length)) start.reject(error)
+    return
+  }
+  if (!observed.has(thread)) void Promise.reject(error)
+}
+
+/**
+ * Starts `fn(...args)` as a coroutine. It runs at once until its first I/O
+ * that has to wait, then control returns here.
+ */
+export function newThread<A extends unknown[], T>(
+  fn: (...args: A) => T | Promise<T>,
+  ...args: A
+): Thread<Awaited<T>> {
+  if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
+  let result: Promise<Awaited<T>>
+  try {
+    result = Promise.resolve(fn(...args)) as Promise<Awaited<T>>
+  } catch (error) {
+    result = Promise.reject(error)
+  }
+  const thread = new Thread<Awaited<T>>(result)
+  running.add(thread)
+  void thread.settled.then(() => {
+    running.delete(thread)
+    if (running.size === 0) finishStarts()
+  })
+  return thread
+}
+
+function finishStarts(): void {
+  for (const start of starts.splice(0, starts.length)) start.resolve(OK_TRUE)
+}
+
+function seconds(timeout: unknown): number {
+  if (timeout === undefined || timeout === null) return Infinity
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new RangeError('timeout must be a non-negative number of seconds')
+  }
+  return timeout > 2 ** 31 - 1 ? Infinity : timeout
+}
+
+/**
+ * Waits for the next batch of I/O events and lets the coroutines it wakes
+ * run: `[true]`, or `[false, 'timeout']` when `timeout` seconds pass first.
+ */
+export async function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
+  const woke = await nextBatch(seconds(timeout))
+  return woke ? [true] : [false, 'timeout']
+}
+
+/**
+ * Keeps the coroutines running until all of them have finished, `stop()`
+ * is called, or `timeout` seconds pass. Rejects with the first exception a
+ * thread throws meanwhile.
+ */
+export function start(timeout?: number): Promise<Result<true>> {
+  const limit = seconds(timeout)
+  stopRequested = false
+  if (running.size === 0) return Promise.resolve(OK_TRUE)
+  return new Promise<Result<true>>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    const entry = {
+      resolve: (r: Result<true>) => {
+        if (timer !== undefined) clearTimeout(timer)
+        resolve(r)
+      },
+      reject: (e: unknown) => {
+        if (timer !== undefined) clearTimeout(timer)
+        reject(e)
+      },
+    }
+    starts.push(entry)
+    if (limit !== Infinity) {
+      timer = setTimeout(() => {
+        const at = starts.indexOf(entry)
+        if (at >= 0) starts.splice(at, 1)
+        resolve(TIMEOUT)
+      }, Math.ceil(limit * 1000))
+    }
+  })
+}
+
+/** Makes pending `start()` calls return `[true]`. */
+export function stop(): void {
+  stopRequested = true
+  finishStarts()
+}
+
+/** True after `stop()` until the next `start()`. */
+export function stopped(): boolean {
+  return stopRequested
+}
+
+/** Coroutines started with `newThread` that have not finished. */
+export function threadCount(): number {
+  return running.size
+}
