@@ -234,7 +234,7 @@ export function addr(
  * `await socket.lookup(...)`: the same as {@link addr}, resolved on libuv's
  * thread pool so the event loop never waits for DNS.
  */
-export async function lookup(
+export function lookup(
   host: Host | AddrInfo,
   port?: Port,
   type?: SocketType,
@@ -242,11 +242,12 @@ export async function lookup(
   protocol?: Protocol | number,
   flags?: LookupFlag | LookupFlag[],
 ): Promise<Result<AddrInfo>> {
-  if (host instanceof AddrInfo) return [host]
+  // Not `async`: misuse must throw at the call, not reject.
+  if (host instanceof AddrInfo) return Promise.resolve([host])
   const query = parseQuery(host, port, type, family, protocol, flags)
-  if (isImmediate(query)) return run(query)
+  if (isImmediate(query)) return Promise.resolve(run(query))
   const { service, type: t, family: f, protocol: p, flags: fl } = query
-  return toResult(await native.lookup(query.host, service, t, f, p, fl))
+  return native.lookup(query.host, service, t, f, p, fl).then(toResult)
 }
 
 /**
