@@ -1,6 +1,9 @@
 // Shared test helpers: leak checks and small socket utilities.
 
-import { readdirSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 import type { ExecutionContext, TestFn } from 'ava'
 
@@ -64,4 +67,81 @@ export async function pair(t: ExecutionContext): Promise<[socket.TcpSocket, sock
   t.teardown(() => conn.close())
   server.close()
   return [client, conn]
+}
+
+/** The value of a success tuple; throws an Error naming the failure otherwise. */
+export function ok<T>(result: socket.Result<T>): T {
+  if (result[1] !== undefined) throw new Error(`expected success, got ${result[1]} (code ${result[2]})`)
+  return result[0]
+}
+
+/** Sends all of `buf[0..len]`, however many calls it takes. */
+export async function sendAll(s: socket.TcpSocket, buf: Uint8Array, len = buf.length): Promise<void> {
+  for (let off = 0; off < len; ) off += ok(await s.send(buf.subarray(off, len)))
+}
+
+/** Receives exactly `len` bytes into `buf` (default all of it); throws on EOF or error. */
+export async function recvExactly(
+  s: socket.TcpSocket,
+  buf: Uint8Array,
+  len = buf.length,
+  expires?: number,
+): Promise<void> {
+  for (let off = 0; off < len; ) {
+    const n = ok(await s.recv(buf.subarray(off, len), undefined, expires))
+    if (n === 0) throw new Error(`peer closed after ${off} of ${len} bytes`)
+    off += n
+  }
+}
+
+/** What a child process did. */
+export interface ChildOutcome {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  /** True when we killed it because `timeoutMs` passed. */
+  killed: boolean
+}
+
+/**
+ * Runs `node --import tsx [nodeArgs] <fixture> [args]` from the repo root and
+ * waits for it, killing it (SIGKILL) after `timeoutMs`.
+ */
+export function runFixture(
+  fixture: string,
+  options: { args?: string[]; nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ChildOutcome> {
+  const { args = [], nodeArgs = [], timeoutMs = 10_000 } = options
+  const file = join(__dirname, 'fixtures', fixture)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let killed = false
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, killed })
+    })
+  })
+}
+
+/** A fresh temporary directory, removed when the test ends. */
+export function tempDir(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'socket2-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
