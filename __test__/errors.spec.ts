@@ -1,0 +1,314 @@
+// Every error name we can provoke on loopback, as `[null, name, code]`
+// tuples, and misuse, which throws at the call.
+
+import test from 'ava'
+
+import * as socket from '../index'
+import { checkLeaksAtEnd, listener, ok, pair, recvExactly, sendAll } from './helpers'
+
+checkLeaksAtEnd(test)
+
+/** The generated native binding, to spy on calls (its exports are plain properties). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const binding = require('../binding.js') as { recv: (id: number, ...rest: unknown[]) => number }
+
+function open(t: { teardown: (fn: () => void) => void }): socket.TcpSocket {
+  const s = ok(socket.tcp())
+  t.teardown(() => s.close())
+  return s
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const s = ok(socket.tcp())
+  ok(await s.bind('127.0.0.1', 0))
+  const port = ok(s.localAddr()).port()!
+  s.close()
+  return port
+}
+
+/** Internal slot/generation of a socket, to prove a slot really was reused. */
+function slotOf(s: socket.TcpSocket): { slot: number; generation: number } {
+  return (s as unknown as { state: { slot: number; generation: number } }).state
+}
+
+// ---- fd / slot reuse (serial: no other test may take the freed slot) -----
+
+test.serial('a reused fd and slot never receive the old socket’s events', async (t) => {
+  const { server, port } = await listener(t)
+  const [oldPeer, oldConn] = await pair(t)
+  const buf = Buffer.alloc(64)
+
+  // A coroutine waits on the old socket; closing wakes it with 'closed'.
+  const oldReader = oldConn.recv(buf)
+  const { slot: oldSlot, generation: oldGeneration } = slotOf(oldConn)
+  oldConn.close()
+  t.deepEqual(await oldReader, [null, 'closed'])
+
+  // The next socket opened takes the freed slot (and the same fd number).
+  const fresh = open(t)
+  const { slot, generation } = slotOf(fresh)
+  t.is(slot, oldSlot, 'the slab should reuse the freed slot')
+  t.not(generation, oldGeneration)
+  const accepted = server.accept(socket.clock() + 5)
+  ok(await fresh.connect('127.0.0.1', port))
+  const freshPeer = ok(await accepted)
+  t.teardown(() => freshPeer.close())
+
+  // The new socket's reader waits; the old peer sends to the old fd number.
+  // A wrong wake-up would show as a second native recv on the fresh id.
+  const freshId = (fresh as unknown as { state: { id: number } }).state.id
+  const realRecv = binding.recv
+  let freshRecvs = 0
+  binding.recv = (id: number, ...rest: unknown[]) => {
+    if (id === freshId) freshRecvs++
+    return realRecv(id, ...rest)
+  }
+  t.teardown(() => (binding.recv = realRecv))
+  const freshReader = fresh.recv(buf, undefined, socket.clock() + 0.2)
+  await oldPeer.send(Buffer.from('stale'))
+  await oldPeer.send(Buffer.from('stale again'))
+  t.deepEqual(await freshReader, [null, 'timeout'], 'the fresh socket must see neither data nor an error')
+  binding.recv = realRecv
+  t.is(freshRecvs, 1, 'the fresh reader was woken without data of its own')
+
+  // Its own peer's data arrives intact.
+  await sendAll(freshPeer, Buffer.from('fresh'))
+  await recvExactly(fresh, buf, 5, socket.clock() + 5)
+  t.is(buf.toString('utf8', 0, 5), 'fresh')
+})
+
+// ---- connection_refused / address_already_in_use / not_connected ---------
+
+test('connection_refused: connect to a port nobody listens on', async (t) => {
+  const port = await closedPort()
+  const client = open(t)
+  const [value, err, code] = await client.connect('127.0.0.1', port, socket.clock() + 5)
+  t.is(value, null)
+  t.is(err, 'connection_refused')
+  t.is(typeof code, 'number')
+  t.true(code! > 0)
+})
+
+test('address_already_in_use: two listeners on one port', async (t) => {
+  const { port } = await listener(t)
+  const second = open(t)
+  const [value, err, code] = await second.listen('127.0.0.1', port)
+  t.is(value, null)
+  t.is(err, 'address_already_in_use')
+  t.true(code! > 0)
+  // bind() alone reports it the same way.
+  const third = open(t)
+  t.deepEqual((await third.bind('127.0.0.1', port)).slice(0, 2), [null, 'address_already_in_use'])
+})
+
+test('not_connected: recv and remoteAddr on a socket that never connected', async (t) => {
+  const s = open(t)
+  const [value, err] = await s.recv(Buffer.alloc(4), undefined, socket.clock() + 1)
+  t.is(value, null)
+  t.is(err, 'not_connected')
+  t.deepEqual(s.remoteAddr().slice(0, 2), [null, 'not_connected'])
+  // Sending on it fails with a tuple too (Linux says EPIPE).
+  const sent = await s.send(Buffer.alloc(4), undefined, socket.clock() + 1)
+  t.is(sent[0], null)
+  t.truthy(sent[1])
+})
+
+test('accept on a socket that is not listening fails with a tuple', async (t) => {
+  const s = open(t)
+  const [value, err] = await s.accept(socket.clock() + 1)
+  t.is(value, null)
+  t.truthy(err)
+  t.not(err, 'timeout')
+})
+
+// ---- closed ----------------------------------------------------------------
+
+test('closed: every call on a closed socket returns [null, "closed"]', async (t) => {
+  const [client] = await pair(t)
+  client.close()
+  const buf = Buffer.alloc(8)
+  t.deepEqual(await client.recv(buf), [null, 'closed'])
+  t.deepEqual(await client.send(buf), [null, 'closed'])
+  t.deepEqual(await client.accept(), [null, 'closed'])
+  t.deepEqual(await client.connect('127.0.0.1', 1), [null, 'closed'])
+  t.deepEqual(await client.bind('127.0.0.1', 0), [null, 'closed'])
+  t.deepEqual(await client.listen('127.0.0.1', 0), [null, 'closed'])
+  t.deepEqual(client.localAddr(), [null, 'closed'])
+  t.deepEqual(client.remoteAddr(), [null, 'closed'])
+  const never = ok(socket.tcp())
+  never.close()
+  t.deepEqual(await never.listen(), [null, 'closed'])
+})
+
+test('closed: closing wakes a coroutine waiting in recv', async (t) => {
+  const [, server] = await pair(t)
+  const pending = server.recv(Buffer.alloc(8))
+  t.is(socket.stats().waiting > 0, true)
+  setTimeout(() => server.close(), 10)
+  t.deepEqual(await pending, [null, 'closed'])
+})
+
+test('closed: closing wakes a coroutine waiting in accept', async (t) => {
+  const { server } = await listener(t)
+  const pending = server.accept()
+  setTimeout(() => server.close(), 10)
+  t.deepEqual(await pending, [null, 'closed'])
+})
+
+test('closed: closing wakes a coroutine waiting in send (full buffer)', async (t) => {
+  const [client] = await pair(t)
+  const big = Buffer.alloc(1 << 20)
+  // Fill the socket buffers (the peer never reads) until a send must wait.
+  let pending: Promise<socket.Result<number>> | null = null
+  for (let i = 0; i < 1000 && pending === null; i++) {
+    const attempt = client.send(big)
+    const settled = await Promise.race([attempt, new Promise((r) => setTimeout(r, 20, 'waiting'))])
+    if (settled === 'waiting') pending = attempt
+  }
+  if (pending === null) return t.fail('send never had to wait')
+  client.close()
+  t.deepEqual(await pending, [null, 'closed'])
+})
+
+test('closed: two coroutines waiting on one socket are both woken', async (t) => {
+  const [, server] = await pair(t)
+  const reader = server.recv(Buffer.alloc(8))
+  const reader2 = server.recv(Buffer.alloc(8))
+  server.close()
+  t.deepEqual(await Promise.all([reader, reader2]), [
+    [null, 'closed'],
+    [null, 'closed'],
+  ])
+})
+
+// ---- timeout -----------------------------------------------------------------
+
+test('timeout: recv on a silent peer with expires', async (t) => {
+  const [client] = await pair(t)
+  const started = socket.clock()
+  const result = await client.recv(Buffer.alloc(8), undefined, socket.clock() + 0.05)
+  const elapsed = socket.clock() - started
+  t.deepEqual(result, [null, 'timeout'])
+  t.true(elapsed >= 0.045, `returned after ${elapsed}s`)
+  t.true(elapsed < 2, `returned after ${elapsed}s`)
+  // The socket still works afterwards.
+  t.false(client.isClosed())
+})
+
+test('timeout: accept with expires, and an expiry already past', async (t) => {
+  const { server } = await listener(t)
+  t.deepEqual(await server.accept(socket.clock() + 0.05), [null, 'timeout'])
+  t.deepEqual(await server.accept(socket.clock() - 1), [null, 'timeout'])
+  const [client] = await pair(t)
+  t.deepEqual(await client.recv(Buffer.alloc(1), undefined, 0), [null, 'timeout'])
+})
+
+test('timeout: data arriving before the deadline wins', async (t) => {
+  const [client, server] = await pair(t)
+  const buf = Buffer.alloc(8)
+  const pending = client.recv(buf, undefined, socket.clock() + 5)
+  setTimeout(() => void server.send(Buffer.from('in time')), 20)
+  t.deepEqual(await pending, [7])
+  t.is(buf.toString('utf8', 0, 7), 'in time')
+})
+
+test('timeout: many deadlines fire in order', async (t) => {
+  const [client] = await pair(t)
+  const now = socket.clock()
+  const order: number[] = []
+  const delays = [0.08, 0.02, 0.06, 0.04, 0.1]
+  await Promise.all(
+    delays.map(async (d) => {
+      t.deepEqual(await client.recv(Buffer.alloc(1), undefined, now + d), [null, 'timeout'])
+      order.push(d)
+    }),
+  )
+  t.deepEqual(order, [...delays].sort((a, b) => a - b))
+})
+
+// ---- connection_reset / broken pipe, no SIGPIPE --------------------------------
+
+test('connection_reset: the peer closes with unread data; recv returns the error', async (t) => {
+  const [client, server] = await pair(t)
+  ok(await client.send(Buffer.from('never read')))
+  // Let the bytes land in the server's receive queue, then close unread: RST.
+  await new Promise((r) => setTimeout(r, 20))
+  server.close()
+  const [value, err, code] = await client.recv(Buffer.alloc(64), undefined, socket.clock() + 5)
+  t.is(value, null)
+  t.is(err, 'connection_reset')
+  t.true(code! > 0)
+})
+
+test('send on a reset connection returns an error tuple, never kills the process', async (t) => {
+  const [client, server] = await pair(t)
+  ok(await client.send(Buffer.from('unread')))
+  await new Promise((r) => setTimeout(r, 20))
+  server.close()
+  const chunk = Buffer.alloc(64 * 1024)
+  let last: socket.Result<number> = [0]
+  for (let i = 0; i < 200; i++) {
+    last = await client.send(chunk, undefined, socket.clock() + 2)
+    if (last[1] !== undefined) break
+  }
+  t.is(last[0], null)
+  t.true(['connection_reset', 'broken_pipe'].includes(last[1]!), `got ${last[1]}`)
+  t.true(last[2]! > 0)
+})
+
+test('send after the peer closed cleanly ends in an error tuple (bounded loop)', async (t) => {
+  const [client, server] = await pair(t)
+  server.close()
+  const chunk = Buffer.alloc(16 * 1024)
+  let last: socket.Result<number> = [0]
+  let sends = 0
+  for (; sends < 200; sends++) {
+    last = await client.send(chunk, undefined, socket.clock() + 2)
+    if (last[1] !== undefined) break
+    await new Promise((r) => setTimeout(r, 1))
+  }
+  t.true(sends < 200, 'send kept succeeding on a closed connection')
+  t.true(['connection_reset', 'broken_pipe'].includes(last[1]!), `got ${last[1]}`)
+})
+
+// ---- misuse: thrown synchronously at the call, never a rejection -----------------
+
+test('misuse: recv/send with a bad buffer or maxlen throws at the call', async (t) => {
+  const [client] = await pair(t)
+  const buf = Buffer.alloc(8)
+  for (const s of [client]) {
+    for (const method of ['recv', 'send'] as const) {
+      const call = (...args: unknown[]) => (s[method] as (...a: unknown[]) => unknown)(...args)
+      t.throws(() => call(buf, 9), { instanceOf: RangeError }, `${method} maxlen > length`)
+      t.throws(() => call(buf, -1), { instanceOf: RangeError }, `${method} maxlen -1`)
+      t.throws(() => call(buf, 1.5), { instanceOf: RangeError }, `${method} maxlen 1.5`)
+      t.throws(() => call(buf, '4'), { instanceOf: TypeError }, `${method} maxlen string`)
+      t.throws(() => call('a string'), { instanceOf: TypeError }, `${method} buf string`)
+      t.throws(() => call([1, 2, 3]), { instanceOf: TypeError }, `${method} buf array`)
+      t.throws(() => call(new ArrayBuffer(8)), { instanceOf: TypeError }, `${method} buf ArrayBuffer`)
+      t.throws(() => call(undefined), { instanceOf: TypeError }, `${method} no buf`)
+      t.throws(() => call(buf, undefined, 'soon'), { instanceOf: TypeError }, `${method} expires string`)
+      // A subarray's limit is its own length, not its parent's.
+      t.throws(() => call(buf.subarray(0, 4), 5), { instanceOf: RangeError }, `${method} subarray`)
+    }
+  }
+  // Misuse is still misuse on a closed socket.
+  client.close()
+  t.throws(() => client.recv(buf, 9), { instanceOf: RangeError })
+  t.throws(() => client.send('x' as never), { instanceOf: TypeError })
+})
+
+test('misuse: bad addresses and deadlines throw at the call', (t) => {
+  const s = open(t)
+  t.throws(() => s.connect('127.0.0.1', 70000), { instanceOf: RangeError })
+  t.throws(() => s.connect('127.0.0.1', 1.5), { instanceOf: RangeError })
+  t.throws(() => s.connect('127.0.0.1', {} as never), { instanceOf: TypeError })
+  t.throws(() => s.connect(5 as never, 80), { instanceOf: TypeError })
+  t.throws(() => s.connect('127.0.0.1', 80, 'later' as never), { instanceOf: TypeError })
+  t.throws(() => s.bind('127.0.0.1', -1), { instanceOf: RangeError })
+  t.throws(() => s.bind('127.0.0.1', {} as never), { instanceOf: TypeError })
+  t.throws(() => s.accept('soon' as never), { instanceOf: TypeError })
+  t.throws(() => s.accept(Number.NaN), { instanceOf: TypeError })
+  t.throws(() => socket.newThread('not a function' as never), { instanceOf: TypeError })
+})
