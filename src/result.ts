@@ -51,6 +51,7 @@ function normalize(name: string): ErrorName {
 /** The failure tuple for a negative native result code. */
 export function fail(code: number): Fail {
   if (code === native.CLOSED) return CLOSED
+  if (code === native.TRUNCATED) return TRUNCATED
   let name = names.get(code)
   if (name === undefined) {
     name = normalize(native.errorName(code))
@@ -65,5 +66,7 @@ export function failWith(name: string, code?: number): Fail {
 }
 
 export const CLOSED: Fail = Object.freeze([null, 'closed']) as unknown as Fail
+/** A datagram longer than the buffer: the buffer holds its start, the OS dropped the rest. */
+export const TRUNCATED: Fail = Object.freeze([null, 'message_truncated', native.MESSAGE_TOO_LONG]) as unknown as Fail
 export const TIMEOUT: Fail = Object.freeze([null, 'timeout']) as unknown as Fail
 export const OK_TRUE: Ok<true> = Object.freeze([true]) as unknown as Ok<true>

@@ -45,7 +45,7 @@ export function checkExpires(expires: unknown): void {
   }
 }
 
-function expiresOf(expires: number | null | undefined): number | undefined {
+export function expiresOf(expires: number | null | undefined): number | undefined {
   return expires === null ? undefined : expires
 }
 
@@ -245,35 +245,7 @@ export class TcpSocket extends Socket {
   send(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
-    const state = this.state
-    if (state.writable && !state.closed) {
-      const n = native.send(state.id, buf, len)
-      if (n >= 0) {
-        if (n < len) state.writable = false
-        return Promise.resolve([n])
-      }
-      if (n !== WOULD_BLOCK) return Promise.resolve(fail(n))
-      state.writable = false
-    }
-    return this.sendLoop(buf, len, expiresOf(expires))
-  }
-
-  private async sendLoop(buf: Uint8Array, len: number, expires: number | undefined): Promise<Result<number>> {
-    const state = this.state
-    for (;;) {
-      if (state.closed) return CLOSED
-      if (state.writable) {
-        const n = native.send(state.id, buf, len)
-        if (n >= 0) {
-          if (n < len) state.writable = false
-          return [n]
-        }
-        if (n !== WOULD_BLOCK) return fail(n)
-        state.writable = false
-      }
-      const outcome = await waitWritable(state, expires)
-      if (outcome !== Wake.Ready) return notReady(outcome)
-    }
+    return transfer(this.state, Io.StreamWrite, native.send, buf, len, undefined, expiresOf(expires))
   }
 
   /**
@@ -283,36 +255,100 @@ export class TcpSocket extends Socket {
   recv(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
-    const state = this.state
-    if (state.readable && !state.closed) {
-      const n = native.recv(state.id, buf, len)
-      if (n >= 0) {
-        if (SHORT_READ_DRAINS && n < len && n > 0) state.readable = false
-        return Promise.resolve([n])
-      }
-      if (n !== WOULD_BLOCK) return Promise.resolve(fail(n))
-      state.readable = false
-    }
-    return this.recvLoop(buf, len, expiresOf(expires))
+    return transfer(this.state, Io.StreamRead, native.recv, buf, len, undefined, expiresOf(expires))
   }
+}
 
-  private async recvLoop(buf: Uint8Array, len: number, expires: number | undefined): Promise<Result<number>> {
-    const state = this.state
-    for (;;) {
-      if (state.closed) return CLOSED
-      if (state.readable) {
-        const n = native.recv(state.id, buf, len)
-        if (n >= 0) {
-          if (SHORT_READ_DRAINS && n < len && n > 0) state.readable = false
-          return [n]
-        }
-        if (n !== WOULD_BLOCK) return fail(n)
-        state.readable = false
-      }
-      const outcome = await waitReadable(state, expires)
-      if (outcome !== Wake.Ready) return notReady(outcome)
-    }
+/**
+ * What a {@link transfer} moves, which decides the readiness it waits for
+ * (odd values send) and what a short count means.
+ */
+export const Io = {
+  /** Bytes from a stream: a short read means drained where `SHORT_READ_DRAINS`. */
+  StreamRead: 0,
+  /** Bytes to a stream: a short write means the buffer is full. */
+  StreamWrite: 1,
+  /** One datagram in: its size says nothing of what is queued behind it. */
+  DatagramRead: 2,
+  /** One datagram out: all or nothing. */
+  DatagramWrite: 3,
+} as const
+export type Io = (typeof Io)[keyof typeof Io]
+
+/**
+ * A native call moving bytes between `buf[0..len]` and socket `id`, with one
+ * more argument (a peer address, or nothing). Returns a count,
+ * `WOULD_BLOCK`, or a negative error code.
+ */
+export type TransferCall<A> = (id: number, buf: Uint8Array, len: number, extra: A) => number
+
+/**
+ * The one try → WOULD_BLOCK → wait → retry path of every send and recv.
+ * When the socket looks ready the call is tried at once and the result
+ * returned without further async machinery; otherwise it waits for
+ * readiness (or `expires`, or close) and tries again.
+ */
+export function transfer<A>(
+  state: SocketState,
+  io: Io,
+  call: TransferCall<A>,
+  buf: Uint8Array,
+  len: number,
+  extra: A,
+  expires: number | undefined,
+): Promise<Result<number>> {
+  if (!state.closed && isReady(state, io)) {
+    const n = call(state.id, buf, len, extra)
+    if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
+    markBlocked(state, io)
   }
+  return transferLoop(state, io, call, buf, len, extra, expires)
+}
+
+async function transferLoop<A>(
+  state: SocketState,
+  io: Io,
+  call: TransferCall<A>,
+  buf: Uint8Array,
+  len: number,
+  extra: A,
+  expires: number | undefined,
+): Promise<Result<number>> {
+  const writing = isWrite(io)
+  for (;;) {
+    if (state.closed) return CLOSED
+    if (isReady(state, io)) {
+      const n = call(state.id, buf, len, extra)
+      if (n !== WOULD_BLOCK) return transferred(state, io, n, len)
+      markBlocked(state, io)
+    }
+    const outcome = await (writing ? waitWritable(state, expires) : waitReadable(state, expires))
+    if (outcome !== Wake.Ready) return notReady(outcome)
+  }
+}
+
+/** The odd values of {@link Io} send. */
+function isWrite(io: Io): boolean {
+  return (io & 1) === 1
+}
+
+function isReady(state: SocketState, io: Io): boolean {
+  return isWrite(io) ? state.writable : state.readable
+}
+
+function markBlocked(state: SocketState, io: Io): void {
+  if (isWrite(io)) state.writable = false
+  else state.readable = false
+}
+
+/** The tuple for a call's count or error; a short stream count clears readiness. */
+function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> {
+  if (n < 0) return fail(n)
+  if (n < len) {
+    if (io === Io.StreamWrite) state.writable = false
+    else if (io === Io.StreamRead && SHORT_READ_DRAINS && n > 0) state.readable = false
+  }
+  return [n]
 }
 
 /** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */

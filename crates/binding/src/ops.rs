@@ -51,7 +51,7 @@ pub(crate) fn encode_error(err: io::Error) -> i32 {
     }
 }
 
-fn encode(result: io::Result<usize>) -> i32 {
+pub(crate) fn encode(result: io::Result<usize>) -> i32 {
     match result {
         Ok(n) => n.min(i32::MAX as usize) as i32,
         Err(err) => encode_error(err),
@@ -63,7 +63,7 @@ fn id(raw: f64) -> Id {
 }
 
 /// Runs `f` on the open socket `raw`, or returns [`CLOSED`].
-fn on_socket(raw: f64, f: impl FnOnce(&Socket) -> i32) -> i32 {
+pub(crate) fn on_socket(raw: f64, f: impl FnOnce(&Socket) -> i32) -> i32 {
     with_reactor(|reactor| reactor.get(id(raw)).map(f))
         .flatten()
         .unwrap_or(CLOSED)

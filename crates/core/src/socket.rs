@@ -7,7 +7,7 @@
 use std::io::{self, Read};
 use std::mem::MaybeUninit;
 
-use socket2::{Domain, Protocol, SockAddr, Type};
+use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Type};
 
 use crate::sys;
 
@@ -124,6 +124,26 @@ pub fn protocol_name(number: i32) -> String {
         .unwrap_or_else(|| number.to_string())
 }
 
+/// One datagram taken by [`Socket::recv_from`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// Bytes written into the buffer.
+    pub len: usize,
+    /// The datagram was longer than the buffer; the OS dropped the rest.
+    pub truncated: bool,
+}
+
+/// The OS error code reported with a truncated datagram (`EMSGSIZE`,
+/// `WSAEMSGSIZE`: what Windows' `recvfrom` itself fails with).
+pub const MESSAGE_TOO_LONG: i32 = sys::EMSGSIZE;
+
+/// An address with no family (`AF_UNSPEC`), for `recv_from` to fill.
+pub fn empty_addr() -> SockAddr {
+    // SAFETY: a zeroed storage is `AF_UNSPEC`, and a length of 0 claims no
+    // family-specific bytes, so family and length agree.
+    unsafe { SockAddr::new(socket2::SockAddrStorage::zeroed(), 0) }
+}
+
 /// How `connect` went: done at once (loopback, Unix paths) or under way.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Connect {
@@ -219,17 +239,35 @@ impl Socket {
         retry(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))
     }
 
-    /// `recvfrom(2)`: the next datagram and its sender.
-    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SockAddr)> {
-        // SAFETY: `recv_from` only writes initialized bytes into the buffer and
+    /// `recvmsg(2)` (`WSARecvFrom` on Windows): the next datagram into `buf`,
+    /// its sender into `from`. A datagram longer than `buf` is cut by the OS
+    /// and the rest lost; [`Datagram::truncated`] says so (`MSG_TRUNC`,
+    /// `WSAEMSGSIZE`), which plain `recvfrom(2)` would not tell.
+    pub fn recv_from(&self, buf: &mut [u8], from: &mut SockAddr) -> io::Result<Datagram> {
+        // SAFETY: the OS only writes initialized bytes into the buffer and
         // never de-initializes it; `u8` and `MaybeUninit<u8>` share a layout.
         let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        retry(|| self.inner.recv_from(uninit))
+        let (len, flags, sender) = retry(|| {
+            self.inner
+                .recv_from_vectored(&mut [MaybeUninitSlice::new(&mut *uninit)])
+        })?;
+        *from = sender;
+        Ok(Datagram {
+            len,
+            truncated: flags.is_truncated(),
+        })
     }
 
     /// `sendto(2)`: one datagram to `addr`.
     pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
         retry(|| self.inner.send_to_with_flags(buf, addr, sys::SEND_FLAGS))
+    }
+
+    /// Dissolves a datagram socket's association made by `connect`, so it
+    /// receives from anyone again: `connect(2)` to an `AF_UNSPEC` address (to
+    /// the wildcard address on Windows).
+    pub fn disconnect(&self) -> io::Result<()> {
+        sys::disconnect(&self.inner, self.family.domain())
     }
 
     /// `shutdown(2)`.
@@ -342,8 +380,46 @@ mod tests {
         assert_eq!(b.send_to(b"ping", &a.local_addr().unwrap()).unwrap(), 4);
         std::thread::sleep(std::time::Duration::from_millis(10));
         let mut buf = [0; 16];
-        let (n, from) = a.recv_from(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"ping");
+        let mut from = empty_addr();
+        let got = a.recv_from(&mut buf, &mut from).unwrap();
+        assert_eq!(&buf[..got.len], b"ping");
+        assert!(!got.truncated);
         assert_eq!(from.as_socket(), b.local_addr().unwrap().as_socket());
+    }
+
+    #[test]
+    fn a_datagram_longer_than_the_buffer_is_reported_truncated() {
+        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        a.bind(&loopback()).unwrap();
+        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        b.send_to(&[7; 100], &a.local_addr().unwrap()).unwrap();
+        b.send_to(b"next", &a.local_addr().unwrap()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let mut from = empty_addr();
+        let got = a.recv_from(&mut [0; 10], &mut from).unwrap();
+        assert_eq!(
+            got,
+            Datagram {
+                len: 10,
+                truncated: true
+            }
+        );
+        // The rest of that datagram is gone: the next call gets the next one.
+        let mut buf = [0; 16];
+        let got = a.recv_from(&mut buf, &mut from).unwrap();
+        assert_eq!(&buf[..got.len], b"next");
+    }
+
+    #[test]
+    fn disconnect_makes_a_udp_socket_unconnected_again() {
+        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        a.bind(&loopback()).unwrap();
+        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        b.bind(&loopback()).unwrap();
+        a.connect(&b.local_addr().unwrap()).unwrap();
+        assert!(a.peer_addr().is_ok());
+        a.disconnect().unwrap();
+        assert!(a.peer_addr().is_err());
+        assert!(empty_addr().as_socket().is_none());
     }
 }

@@ -73,3 +73,24 @@ pub fn register(
 pub fn deregister(registry: &Registry, socket: &socket2::Socket) -> io::Result<()> {
     registry.deregister(&mut SourceFd(&socket.as_raw_fd()))
 }
+
+/// Reported with a truncated datagram.
+pub const EMSGSIZE: i32 = libc::EMSGSIZE;
+
+/// `connect(2)` to an `AF_UNSPEC` address, which dissolves a datagram
+/// socket's association (POSIX). macOS does it but may still report
+/// `EAFNOSUPPORT`, which is not a failure here.
+pub fn disconnect(socket: &socket2::Socket, _domain: Domain) -> io::Result<()> {
+    // SAFETY: the storage is zeroed (family `AF_UNSPEC`); the length covers
+    // exactly the family field, which is all an `AF_UNSPEC` address has.
+    let unspec = unsafe {
+        socket2::SockAddr::new(
+            socket2::SockAddrStorage::zeroed(),
+            std::mem::size_of::<libc::sa_family_t>() as libc::socklen_t,
+        )
+    };
+    match socket.connect(&unspec) {
+        Err(err) if err.raw_os_error() == Some(libc::EAFNOSUPPORT) => Ok(()),
+        other => other,
+    }
+}

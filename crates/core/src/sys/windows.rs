@@ -64,3 +64,18 @@ fn with_mio_view<T>(
     let _ = view.into_raw_socket();
     result
 }
+
+/// `WSAEMSGSIZE`: reported with a truncated datagram.
+pub const EMSGSIZE: i32 = 10040;
+
+/// Windows dissolves a datagram socket's association on a `connect` to the
+/// all-zero address of its family.
+pub fn disconnect(socket: &socket2::Socket, domain: Domain) -> io::Result<()> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+    let any = if domain == Domain::IPV6 {
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
+    };
+    socket.connect(&any.into())
+}
