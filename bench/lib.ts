@@ -1,0 +1,162 @@
+// Helpers shared by the benchmark drivers (run.ts, timers.ts): options,
+// CPU pinning, child processes and statistics.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '..')
+
+/**
+ * A numeric option: `--name V` on the command line, else the environment
+ * variable `env`, else `fallback`.
+ */
+export function numberOption(name: string, env: string, fallback: number): number {
+  const raw = stringOption(name, env)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`--${name} (${env}) must be a number >= 0, got ${raw}`)
+  return value
+}
+
+/** A string option: `--name V`, else the environment variable `env`. */
+export function stringOption(name: string, env: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`)
+  if (at >= 0) {
+    const value = process.argv[at + 1]
+    if (value === undefined) throw new RangeError(`--${name} needs a value`)
+    return value
+  }
+  return process.env[env]
+}
+
+/** True when the bare flag `--name` is on the command line. */
+export function hasFlag(name: string): boolean {
+  return process.argv.includes(`--${name}`)
+}
+
+let tasksetWorks: boolean | undefined
+
+/** Whether `taskset` exists and may pin to CPUs 0 and 1 here. */
+export function canPin(): boolean {
+  if (tasksetWorks === undefined) {
+    const probe = spawnSync('taskset', ['-c', '1', 'true'], { stdio: 'ignore' })
+    tasksetWorks = probe.status === 0
+  }
+  return tasksetWorks
+}
+
+/** `[command, args]`, prefixed with `taskset -c cpu` when pinning works. */
+export function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
+  return canPin() ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]
+}
+
+/** `node --import tsx script ...args`, the way every TypeScript child runs. */
+export function nodeScript(script: string, args: string[] = []): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]]
+}
+
+/** Runs a command to completion with inherited output; throws if it fails. */
+export function runOrThrow(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal})`)
+}
+
+/** A started child process and the first line it printed. */
+export interface Started {
+  child: ChildProcess
+  firstLine: string
+}
+
+/**
+ * Starts a long-running child and resolves with the first line it prints
+ * on stdout (a server's port), or rejects if it exits or stays silent for
+ * `timeoutMs`.
+ */
+export function startChild(command: string, args: string[], timeoutMs = 60_000): Promise<Started> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${args.join(' ')}: no output within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer)
+      reject(new Error(`${args.join(' ')} exited (${code}) before it was ready`))
+    }
+    child.once('exit', onExit)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const end = out.indexOf('\n')
+      if (end < 0) return
+      clearTimeout(timer)
+      child.off('exit', onExit)
+      child.stdout!.removeAllListeners('data')
+      child.stdout!.resume()
+      resolve({ child, firstLine: out.slice(0, end).trim() })
+    })
+  })
+}
+
+/** Stops a child started by {@link startChild} and waits until it is gone. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/** Runs a child to completion and parses the JSON line it prints last. */
+export function runJson<T>(command: string, args: string[]): Promise<T> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? ''
+      if (code !== 0) return reject(new Error(`${args.join(' ')} exited with ${code}: ${last}`))
+      try {
+        resolve(JSON.parse(last) as T)
+      } catch {
+        reject(new Error(`${args.join(' ')} printed no JSON: ${JSON.stringify(out)}`))
+      }
+    })
+  })
+}
+
+/** The median of a non-empty list. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** What one measurement prints (the loadgen, or a timers child). */
+export interface Rate {
+  round_trips: number
+  seconds: number
+  rate: number
+}
+
+/** Formats rows as an aligned text table (first row = header). */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
+  const line = (row: string[]): string => row.map((cell, col) => cell.padStart(widths[col])).join('  ')
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
+}
+
+/** `12345.6` → `12.3k`. */
+export function kilo(rate: number): string {
+  return `${(rate / 1000).toFixed(1)}k`
+}
+
+/** The 1-minute load average (0 where the OS has none). */
+export function load(): number {
+  return Number(os.loadavg()[0].toFixed(2))
+}

@@ -1,0 +1,189 @@
+// The benchmark suite (`npm run bench`): 64-byte TCP echo ping-pong on
+// loopback against three servers, then the timers benchmark.
+//
+// Servers: socket2 (bench/servers/socket2-echo.ts), node:net
+// (bench/servers/net-echo.ts) and the native mio reference
+// (crates/bench echo-server). Each run starts a fresh server pinned to
+// CPU 0 and the native load generator (crates/bench loadgen) pinned to
+// CPU 1; servers take turns within each repetition (the starting server
+// rotates) so drifting machine load hits them alike. Medians are reported.
+//
+// Options (flag, else environment variable, else default):
+//   --duration S      BENCH_DURATION     measured seconds per run (3)
+//   --warmup S        BENCH_WARMUP       unmeasured seconds before that (1)
+//   --reps N          BENCH_REPS         repetitions (3)
+//   --connections L   BENCH_CONNECTIONS  comma-separated counts (1,64,256)
+//   --no-build        skip building the bench crate and the addon
+//   --no-timers       skip the timers benchmark
+//   --timers-only     run only the timers benchmark
+// Results: bench/results/latest.json.
+
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+import {
+  ROOT,
+  type Rate,
+  canPin,
+  hasFlag,
+  kilo,
+  load,
+  median,
+  nodeScript,
+  numberOption,
+  pinned,
+  runJson,
+  runOrThrow,
+  startChild,
+  stopChild,
+  stringOption,
+  table,
+} from './lib'
+import { type TimersResult, runTimers, timersTable } from './timers'
+
+const RELEASE = path.join(ROOT, 'target', 'release')
+
+interface Server {
+  name: string
+  command: () => [string, string[]]
+}
+
+const SERVERS: Server[] = [
+  { name: 'socket2', command: () => nodeScript('bench/servers/socket2-echo.ts', ['--port', '0']) },
+  { name: 'node:net', command: () => nodeScript('bench/servers/net-echo.ts', ['--port', '0']) },
+  { name: 'mio', command: () => [path.join(RELEASE, 'echo-server'), ['--port', '0']] },
+]
+
+interface EchoResult {
+  connections: number
+  rates: Record<string, number[]>
+  median: Record<string, number>
+  socket2_vs_node: number
+  socket2_vs_mio: number
+}
+
+function connectionCounts(): number[] {
+  const raw = stringOption('connections', 'BENCH_CONNECTIONS') ?? '1,64,256'
+  const counts = raw.split(',').map(Number)
+  if (counts.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`bad connection counts: ${raw}`)
+  return counts
+}
+
+function build(): void {
+  console.error('building the bench crate and the addon (release)...')
+  runOrThrow('cargo', ['build', '--release', '-p', 'socket2-bench'])
+  runOrThrow('npm', ['run', '--silent', 'build'])
+}
+
+/** One run: a fresh server on CPU 0, the load generator on CPU 1. */
+async function measure(server: Server, connections: number, warmup: number, duration: number): Promise<number> {
+  const { child, firstLine } = await startChild(...pinned(0, ...server.command()))
+  try {
+    const port = Number(firstLine)
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`${server.name} printed ${firstLine}, not a port`)
+    const args = ['--port', String(port), '--connections', String(connections)]
+    args.push('--warmup', String(warmup), '--duration', String(duration))
+    const result = await runJson<Rate>(...pinned(1, path.join(RELEASE, 'loadgen'), args))
+    return result.rate
+  } finally {
+    await stopChild(child)
+  }
+}
+
+async function runEcho(counts: number[], warmup: number, duration: number, reps: number): Promise<EchoResult[]> {
+  const results: EchoResult[] = []
+  for (const connections of counts) {
+    const rates: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
+    for (let rep = 0; rep < reps; rep++) {
+      for (let k = 0; k < SERVERS.length; k++) {
+        const server = SERVERS[(k + rep) % SERVERS.length]
+        const rate = await measure(server, connections, warmup, duration)
+        rates[server.name].push(rate)
+        console.error(`  ${connections} conn, rep ${rep + 1}/${reps}, ${server.name}: ${kilo(rate)}/s`)
+      }
+    }
+    const medians = Object.fromEntries(SERVERS.map((s) => [s.name, median(rates[s.name])]))
+    results.push({
+      connections,
+      rates,
+      median: medians,
+      socket2_vs_node: Number((medians.socket2 / medians['node:net']).toFixed(3)),
+      socket2_vs_mio: Number((medians.socket2 / medians.mio).toFixed(3)),
+    })
+  }
+  return results
+}
+
+function echoTable(results: EchoResult[]): string {
+  const rows = [['connections', ...SERVERS.map((s) => s.name), 'socket2/node:net', 'socket2/mio']]
+  for (const r of results) {
+    rows.push([
+      String(r.connections),
+      ...SERVERS.map((s) => `${kilo(r.median[s.name])}/s`),
+      r.socket2_vs_node.toFixed(2),
+      r.socket2_vs_mio.toFixed(2),
+    ])
+  }
+  return `${table(rows)}\n(round trips/s, median of runs; spread in bench/results/latest.json)`
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function main(): Promise<void> {
+  const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
+  const duration = numberOption('duration', 'BENCH_DURATION', 3)
+  const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
+  const counts = connectionCounts()
+  const timersOnly = hasFlag('timers-only')
+  if (!hasFlag('no-build')) build()
+  const pinning = canPin()
+  if (!pinning) console.error('taskset is missing or cannot pin to CPUs 0 and 1: running UNPINNED')
+
+  const loadBefore = load()
+  let echo: EchoResult[] = []
+  if (!timersOnly) {
+    console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    echo = await runEcho(counts, warmup, duration, reps)
+  }
+  let timers: TimersResult | undefined
+  if (timersOnly || !hasFlag('no-timers')) {
+    console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    timers = await runTimers({ warmup, duration, reps })
+  }
+  const loadAfter = load()
+
+  console.log(`\nsocket2 benchmarks (${pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'};` +
+    ` load average ${loadBefore} before, ${loadAfter} after)`)
+  if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
+  if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
+
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    pinned: pinning,
+    load_average: { before: loadBefore, after: loadAfter },
+    options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
+    echo,
+    timers: timers ?? null,
+  }
+  const out = path.join(ROOT, 'bench', 'results')
+  mkdirSync(out, { recursive: true })
+  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
+  console.log(`\nwritten: bench/results/latest.json`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

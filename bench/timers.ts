@@ -1,0 +1,181 @@
+// Timers benchmark (issue 3: "10 000 pending deadlines cost no more per
+// operation than a handful do"). An in-process socket2 echo pair on
+// loopback ping-pongs 64-byte messages while 0, 10 or 10 000 other
+// coroutines wait on deadlines far in the future; it reports round trips
+// per second, so per-operation cost = 1 / rate.
+//
+// Two variants: recv without a deadline (pending deadlines must cost the
+// I/O path nothing), and recv with `expires` on every call (each wait then
+// enters and leaves the deadline heap next to the sleepers).
+//
+// The sleepers use `socket.sleepUntil` when index.ts exports it, else the
+// scheduler's own deadline wait (`waitUntil`, which sleepUntil is built on).
+//
+// Standalone: node --import tsx bench/timers.ts [--duration S] [--reps N]
+// One measurement (what the driver spawns): ... --child --sleepers K [--expires]
+
+import * as socket from '../index'
+import { waitUntil } from '../src/scheduler'
+import {
+  type Rate,
+  hasFlag,
+  kilo,
+  median,
+  nodeScript,
+  numberOption,
+  pinned,
+  runJson,
+  table,
+} from './lib'
+
+const MESSAGE_BYTES = 64
+/** Sleepers wake this far in the future (seconds), spread 1 ms apart. */
+const SLEEP_SECONDS = 24 * 3600
+/** The per-recv timeout of the `expires` variant (seconds). */
+const RECV_TIMEOUT = 60
+
+export const SLEEPER_COUNTS = [0, 10, 10_000]
+
+type SleepUntil = (expires: number) => Promise<unknown>
+
+/** The deadline wait the sleepers use, and its name for the report. */
+function deadlineWait(): { name: string; sleepUntil: SleepUntil } {
+  const exported = (socket as unknown as Record<string, unknown>).sleepUntil
+  if (typeof exported === 'function') return { name: 'socket.sleepUntil', sleepUntil: exported as SleepUntil }
+  return { name: 'scheduler.waitUntil', sleepUntil: waitUntil }
+}
+
+function check<T>(result: socket.Result<T>, what: string): T {
+  if (result[1] !== undefined) throw new Error(`${what}: ${result[1]}`)
+  return result[0] as T
+}
+
+function deadline(withExpires: boolean): number | undefined {
+  return withExpires ? socket.clock() + RECV_TIMEOUT : undefined
+}
+
+/** One measurement, in this process: prints `{round_trips, seconds, rate}`. */
+async function measureHere(sleepers: number, withExpires: boolean, warmup: number, duration: number): Promise<void> {
+  const wait = deadlineWait()
+  const start = socket.clock()
+  for (let i = 0; i < sleepers; i++) {
+    socket.newThread(wait.sleepUntil, start + SLEEP_SECONDS + i / 1000)
+  }
+
+  const listener = check(socket.tcp(), 'tcp')
+  check(await listener.listen('127.0.0.1', 0), 'listen')
+  const port = check(listener.localAddr(), 'localAddr').port()!
+  const client = check(socket.tcp(), 'tcp')
+  const accepted = listener.accept()
+  check(await client.connect('127.0.0.1', port), 'connect')
+  const server = check(await accepted, 'accept')
+  listener.close()
+
+  socket.newThread(async () => {
+    const buf = Buffer.allocUnsafe(64 * 1024)
+    for (;;) {
+      const [n, err] = await server.recv(buf, undefined, deadline(withExpires))
+      if (err !== undefined || n === 0) break
+      check(await server.send(buf, n), 'server send')
+    }
+    server.close()
+  })
+
+  const message = Buffer.alloc(MESSAGE_BYTES, 0x5a)
+  const reply = Buffer.allocUnsafe(MESSAGE_BYTES)
+  const measureFrom = socket.clock() + warmup
+  const measureTo = measureFrom + duration
+  let completed = 0
+  let window: { from: number; atStart: number } | undefined
+  for (;;) {
+    // 64 bytes always fit an empty socket buffer: a short send is a bug.
+    if (check(await client.send(message), 'client send') !== MESSAGE_BYTES) throw new Error('short send')
+    let got = 0
+    while (got < MESSAGE_BYTES) {
+      const n = check(await client.recv(reply.subarray(got), undefined, deadline(withExpires)), 'client recv')
+      if (n === 0) throw new Error('the echo side closed')
+      got += n
+    }
+    completed++
+    const now = socket.clock()
+    if (window === undefined) {
+      if (now >= measureFrom) window = { from: now, atStart: completed }
+    } else if (now >= measureTo) {
+      const roundTrips = completed - window.atStart
+      const seconds = now - window.from
+      client.close()
+      const rate: Rate & { sleepers: number; expires: boolean; deadline_wait: string } = {
+        sleepers,
+        expires: withExpires,
+        deadline_wait: wait.name,
+        round_trips: roundTrips,
+        seconds: Number(seconds.toFixed(6)),
+        rate: Number((roundTrips / seconds).toFixed(1)),
+      }
+      process.stdout.write(`${JSON.stringify(rate)}\n`)
+      // The sleepers would wait a day: end here instead.
+      process.exit(0)
+    }
+  }
+}
+
+/** What the timers benchmark reports. */
+export interface TimersResult {
+  deadline_wait: string
+  runs: Array<{ sleepers: number; expires: boolean; rates: number[]; median: number }>
+  /** Median per-op cost with 10 000 sleepers divided by the cost with 10 (1 = no cost). */
+  cost_ratio_10k_vs_10: { no_expires: number; expires: number }
+}
+
+/**
+ * Runs every configuration `reps` times, each in a fresh process pinned to
+ * CPU 0, configurations interleaved within each repetition.
+ */
+export async function runTimers(options: { warmup: number; duration: number; reps: number }): Promise<TimersResult> {
+  const configs = SLEEPER_COUNTS.flatMap((sleepers) => [false, true].map((expires) => ({ sleepers, expires })))
+  const rates = configs.map(() => [] as number[])
+  let waitName = ''
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (let k = 0; k < configs.length; k++) {
+      const at = (k + rep) % configs.length
+      const { sleepers, expires } = configs[at]
+      const args = ['--child', '--sleepers', String(sleepers), '--warmup', String(options.warmup)]
+      args.push('--duration', String(options.duration), ...(expires ? ['--expires'] : []))
+      const [command, full] = pinned(0, ...nodeScript('bench/timers.ts', args))
+      const result = await runJson<Rate & { deadline_wait: string }>(command, full)
+      waitName = result.deadline_wait
+      rates[at].push(result.rate)
+      process.stderr.write(`  timers: ${sleepers} sleepers, expires ${expires}: ${kilo(result.rate)}/s\n`)
+    }
+  }
+  const runs = configs.map((config, i) => ({ ...config, rates: rates[i], median: median(rates[i]) }))
+  const medianOf = (sleepers: number, expires: boolean): number =>
+    runs.find((run) => run.sleepers === sleepers && run.expires === expires)!.median
+  const ratio = (expires: boolean): number => Number((medianOf(10, expires) / medianOf(10_000, expires)).toFixed(3))
+  return { deadline_wait: waitName, runs, cost_ratio_10k_vs_10: { no_expires: ratio(false), expires: ratio(true) } }
+}
+
+/** The timers table as text. */
+export function timersTable(result: TimersResult): string {
+  const rows = [['recv deadline', ...SLEEPER_COUNTS.map((n) => `${n} sleepers`), 'cost 10k / cost 10']]
+  for (const expires of [false, true]) {
+    const cells = SLEEPER_COUNTS.map((n) => {
+      const run = result.runs.find((r) => r.sleepers === n && r.expires === expires)!
+      return `${kilo(run.median)}/s`
+    })
+    const ratio = expires ? result.cost_ratio_10k_vs_10.expires : result.cost_ratio_10k_vs_10.no_expires
+    rows.push([expires ? 'expires' : 'none', ...cells, ratio.toFixed(2)])
+  }
+  return `${table(rows)}\n(sleepers wait via ${result.deadline_wait}; round trips/s, median)`
+}
+
+if (require.main === module) {
+  const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
+  const duration = numberOption('duration', 'BENCH_DURATION', 3)
+  if (hasFlag('child')) {
+    void measureHere(numberOption('sleepers', 'BENCH_SLEEPERS', 0), hasFlag('expires'), warmup, duration)
+  } else {
+    const reps = numberOption('reps', 'BENCH_REPS', 3)
+    void runTimers({ warmup, duration, reps }).then((result) => console.log(timersTable(result)))
+  }
+}
