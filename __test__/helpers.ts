@@ -106,13 +106,14 @@ export interface ChildOutcome {
 
 /**
  * Runs `node --import tsx [nodeArgs] <fixture> [args]` from the repo root and
- * waits for it, killing it (SIGKILL) after `timeoutMs`.
+ * waits for it, killing it (SIGKILL) after `timeoutMs`, or `killAfterOutputMs`
+ * after its first output on stdout.
  */
 export function runFixture(
   fixture: string,
-  options: { args?: string[]; nodeArgs?: string[]; timeoutMs?: number } = {},
+  options: { args?: string[]; nodeArgs?: string[]; timeoutMs?: number; killAfterOutputMs?: number } = {},
 ): Promise<ChildOutcome> {
-  const { args = [], nodeArgs = [], timeoutMs = 10_000 } = options
+  const { args = [], nodeArgs = [], timeoutMs = 10_000, killAfterOutputMs } = options
   const file = join(__dirname, 'fixtures', fixture)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
@@ -122,12 +123,22 @@ export function runFixture(
     let stdout = ''
     let stderr = ''
     let killed = false
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    let timer: NodeJS.Timeout | undefined
+    const killIn = (ms: number): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        killed = true
+        child.kill('SIGKILL')
+      }, ms)
+    }
+    killIn(timeoutMs)
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      // The first output says the child is set up: from then on give it
+      // only `killAfterOutputMs` (start-up time varies a lot on a busy machine).
+      if (stdout === '' && killAfterOutputMs !== undefined) killIn(killAfterOutputMs)
+      stdout += d
+    })
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => {
-      killed = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
     child.on('error', (err) => {
       clearTimeout(timer)
       reject(err)

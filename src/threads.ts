@@ -103,9 +103,9 @@ function seconds(timeout: unknown): number {
  * Waits for the next batch of I/O events and lets the coroutines it wakes
  * run: `[true]`, or `[false, 'timeout']` when `timeout` seconds pass first.
  */
-export async function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
-  const woke = await nextBatch(seconds(timeout))
-  return woke ? [true] : [false, 'timeout']
+export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
+  // Not `async`: a bad timeout must throw at the call, not reject.
+  return nextBatch(seconds(timeout)).then((woke) => (woke ? [true] : [false, 'timeout']))
 }
 
 /**
