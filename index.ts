@@ -5,7 +5,7 @@
 // call. Readiness comes back from the core's poller through the binding's
 // libuv driver to `src/scheduler.ts`, which resumes the waiting coroutine.
 
-import * as native from './binding.js'
+import * as native from './src/native.js'
 import { ensureInit, openCount, waitingCount, clock as monotonic } from './src/scheduler.js'
 import { threadCount } from './src/threads.js'
 

@@ -3,7 +3,7 @@
 
 import { isIP } from 'node:net'
 
-import * as native from '../binding.js'
+import * as native from './native.js'
 import { type Result, failWith } from './result.js'
 
 export type SocketType = 'tcp' | 'udp' | 'raw'

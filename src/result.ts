@@ -2,7 +2,7 @@
 // `[null, name, code]`. Names come from the Rust core's single OS-error
 // mapping (`errorName`), cached per code.
 
-import * as native from '../binding.js'
+import * as native from './native.js'
 
 type Letter =
   | 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm'

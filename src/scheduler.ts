@@ -6,7 +6,7 @@
 // the coroutines waiting on it; a coroutine is any async function awaiting
 // `wait()`. Deadlines live in one min-heap behind a single Node timer.
 
-import * as native from '../binding.js'
+import * as native from './native.js'
 
 const BATCH = 1024
 const READABLE = 1

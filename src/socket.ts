@@ -2,7 +2,7 @@
 // wait follows one pattern: try the system call; if it would block, wait for
 // readiness through the scheduler (or a deadline, or close) and try again.
 
-import * as native from '../binding.js'
+import * as native from './native.js'
 import {
   AddrInfo,
   type Family,
