@@ -353,11 +353,29 @@ function transferred(state: SocketState, io: Io, n: number, len: number): Result
 
 /** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */
 export function tcp(family: Family = 'inet', protocol?: string | number): Result<TcpSocket> {
+  return openSocket(TcpSocket, 'tcp', family, protocol)
+}
+
+/** The constructor of a {@link Socket} class. */
+export type SocketClass<S extends Socket> = new (
+  state: SocketState,
+  type: SocketType,
+  family: Family,
+  protocol: string,
+) => S
+
+/** `socket(2)` of `type`, wrapped in `Class`: what `tcp()`, `udp()` and `raw()` do. */
+export function openSocket<S extends Socket>(
+  Class: SocketClass<S>,
+  type: SocketType,
+  family: unknown,
+  protocol: string | number | undefined,
+): Result<S> {
   checkFamilyArg(family)
   const proto = protocolNumber(protocol)
-  const opened = openNative('tcp', family, proto)
+  const opened = openNative(type, family, proto)
   if (opened[1] !== undefined) return opened
-  return [new TcpSocket(opened[0], 'tcp', family, protocolLabel(protocol))]
+  return [new Class(opened[0], type, family, protocolLabel(protocol))]
 }
 
 export function checkFamilyArg(family: unknown): asserts family is Family {

@@ -265,9 +265,20 @@ impl Socket {
 
     /// Dissolves a datagram socket's association made by `connect`, so it
     /// receives from anyone again: `connect(2)` to an `AF_UNSPEC` address (to
-    /// the wildcard address on Windows).
+    /// the wildcard address on Windows). The socket keeps its local port:
+    /// Linux releases a port the OS chose (bind to port 0, or implicit), so
+    /// that port is bound again with `bind(2)`, on the local address the
+    /// disconnect left (the wildcard unless one was bound explicitly).
     pub fn disconnect(&self) -> io::Result<()> {
-        sys::disconnect(&self.inner, self.family.domain())
+        let before = self.inner.local_addr()?;
+        sys::disconnect(&self.inner, self.family.domain())?;
+        match (before.as_socket(), self.inner.local_addr()?.as_socket()) {
+            (Some(before), Some(mut after)) if before.port() != 0 && after.port() == 0 => {
+                after.set_port(before.port());
+                self.inner.bind(&after.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `shutdown(2)`.
@@ -418,8 +429,19 @@ mod tests {
         b.bind(&loopback()).unwrap();
         a.connect(&b.local_addr().unwrap()).unwrap();
         assert!(a.peer_addr().is_ok());
+        let local = a.local_addr().unwrap();
         a.disconnect().unwrap();
         assert!(a.peer_addr().is_err());
+        assert_eq!(a.local_addr().unwrap(), local, "the local port is kept");
+        // Bound implicitly by connect: the port is kept, the address is the
+        // wildcard again (not the source address connect picked).
+        let c = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        c.connect(&b.local_addr().unwrap()).unwrap();
+        let port = c.local_addr().unwrap().as_socket().unwrap().port();
+        c.disconnect().unwrap();
+        let after = c.local_addr().unwrap().as_socket().unwrap();
+        assert_eq!(after.port(), port);
+        assert!(after.ip().is_unspecified());
         assert!(empty_addr().as_socket().is_none());
     }
 }

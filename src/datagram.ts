@@ -1,0 +1,205 @@
+// Datagram sockets: UDP (over IPv4, IPv6 and Unix paths) and raw IP. One
+// base class holds sending, receiving and the peer filter; `UdpSocket` and
+// `RawSocket` only name the socket type. Addresses travel as `SockAddr`
+// objects (a socket address held in Rust), so a receive-reply loop that
+// reuses one allocates nothing per datagram.
+
+import type { SockAddr as NativeSockAddr } from '../binding.js'
+import * as native from './native.js'
+import { AddrInfo, type Family, type Host, type Port, type Protocol, resolveFor } from './addr.js'
+import { CLOSED, type Fail, OK_TRUE, type Result, fail, failWith } from './result.js'
+import {
+  Io,
+  Socket,
+  checkBuffer,
+  checkExpires,
+  expiresOf,
+  openSocket,
+  pickEntry,
+  transfer,
+} from './socket.js'
+
+/**
+ * A socket address (IPv4, IPv6 or Unix), empty until a `recv` fills it:
+ * `family()`, `ip()`, `port()`, `path()`, `toString()`. Make one with
+ * {@link sockaddr}.
+ */
+export const SockAddr = native.SockAddr
+export type SockAddr = NativeSockAddr
+
+/**
+ * `socket.sockaddr()`: an empty address for `recv` to fill with each
+ * sender (reuse it across calls), or a copy of an {@link AddrInfo} entry or
+ * of another `SockAddr`, to send to without resolving again.
+ */
+export function sockaddr(from?: AddrInfo | SockAddr): SockAddr {
+  const addr = new native.SockAddr()
+  if (from instanceof AddrInfo) {
+    if (!native.sockaddrFromList(addr, from.list, from.index)) throw new TypeError('the address list was freed')
+  } else if (from instanceof native.SockAddr) {
+    native.sockaddrCopy(addr, from)
+  } else if (from !== undefined) {
+    throw new TypeError('sockaddr() takes an address list entry, a SockAddr, or nothing')
+  }
+  return addr
+}
+
+/** Where a datagram goes: a host (name, IP, Unix path), an address list entry, or a `SockAddr`. */
+export type Destination = Host | AddrInfo | SockAddr
+
+/** What UDP and raw sockets share: datagrams to and from addresses, and an optional fixed peer. */
+export class DatagramSocket extends Socket {
+  // The last destination given as host/port or as an address list, and its
+  // resolved address: sending to the same place again resolves nothing.
+  // Never mutated once made, as a waiting send may still be using it.
+  private lastHost: unknown = undefined
+  private lastPort: unknown = undefined
+  private lastTo: SockAddr | null = null
+
+  /**
+   * Sends one datagram of `buf[0..maxlen]` (default: all of `buf`), to the
+   * connected peer, to a `SockAddr` or address list entry, or to
+   * `host, port` (`host` only for raw sockets; the path for Unix ones).
+   * Waits while the socket buffer is full; returns the bytes sent.
+   */
+  send(buf: Uint8Array, maxlen?: number | null, expires?: number): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen: number | null | undefined, to: SockAddr | AddrInfo, expires?: number): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen: number | null | undefined, host: string, port?: Port, expires?: number): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen?: number | null, ...args: unknown[]): Promise<Result<number>> {
+    const len = checkBuffer(buf, maxlen)
+    const [to, port, expires] = this.destinationArgs(args, true)
+    checkExpires(expires)
+    const deadline = expiresOf(expires as number | undefined)
+    if (to === undefined || to === null) {
+      return transfer(this.state, Io.DatagramWrite, native.send, buf, len, undefined, deadline)
+    }
+    const found = this.resolve(to as Destination, port)
+    if (found instanceof Promise) {
+      return found.then((r): Result<number> | Promise<Result<number>> =>
+        r[1] !== undefined ? r : transfer(this.state, Io.DatagramWrite, native.sendTo, buf, len, r[0], deadline),
+      )
+    }
+    if (isFail(found)) return Promise.resolve(found)
+    return transfer(this.state, Io.DatagramWrite, native.sendTo, buf, len, found, deadline)
+  }
+
+  /**
+   * Receives the next datagram into `buf[0..maxlen]` (default: all of
+   * `buf`), waiting until one arrives; returns its length (0 for an empty
+   * datagram). `from`, when given, is filled with the sender's address. A
+   * datagram longer than `maxlen` returns `[null, 'message_truncated',
+   * EMSGSIZE]`: `buf` holds its first `maxlen` bytes, the OS dropped the rest.
+   */
+  recv(buf: Uint8Array, maxlen?: number | null, from?: SockAddr | null, expires?: number): Promise<Result<number>> {
+    const len = checkBuffer(buf, maxlen)
+    if (from !== undefined && from !== null && !(from instanceof native.SockAddr)) {
+      throw new TypeError('from must be an address made by socket.sockaddr()')
+    }
+    checkExpires(expires)
+    return transfer(this.state, Io.DatagramRead, native.recvFrom, buf, len, from ?? null, expiresOf(expires))
+  }
+
+  /**
+   * Sets the only peer (`connect(2)`): `send` without an address goes
+   * there, and datagrams from anyone else are dropped. Connecting again
+   * changes the peer; {@link disconnect} removes it. Never waits (except to
+   * resolve a host name).
+   */
+  connect(to: SockAddr | AddrInfo): Promise<Result<true>>
+  connect(host: string, port?: Port): Promise<Result<true>>
+  connect(...args: unknown[]): Promise<Result<true>> {
+    const [to, port, extra] = this.destinationArgs(args, false)
+    if (extra !== undefined) throw new TypeError('connect() takes an address, or a host and a port')
+    if (to === undefined || to === null) throw new TypeError('connect() needs an address')
+    const found = this.resolve(to as Destination, port)
+    if (found instanceof Promise) {
+      return found.then((r): Result<true> => (r[1] !== undefined ? r : this.connectPeer(r[0])))
+    }
+    return Promise.resolve(isFail(found) ? found : this.connectPeer(found))
+  }
+
+  /**
+   * Removes the peer set by {@link connect} (`connect(2)` to `AF_UNSPEC`):
+   * the socket receives from anyone again and `send` needs an address. It
+   * keeps its local port (Linux would release a port the OS chose; it is
+   * bound again), on the wildcard address unless one was bound explicitly.
+   */
+  disconnect(): Result<true> {
+    if (this.state.closed) return CLOSED
+    const rc = native.disconnect(this.state.id)
+    return rc < 0 ? fail(rc) : OK_TRUE
+  }
+
+  private connectPeer(to: SockAddr): Result<true> {
+    if (this.state.closed) return CLOSED
+    const rc = native.connectPeer(this.state.id, to)
+    if (rc < 0) return fail(rc)
+    this.bound = true
+    return OK_TRUE
+  }
+
+  /**
+   * Splits `[to, port?, …rest]`: a port follows only a host string, and
+   * only on UDP over IP; raw and Unix addresses have none.
+   */
+  private destinationArgs(args: unknown[], withExpires: boolean): [unknown, Port, unknown] {
+    const [to] = args
+    if (typeof to === 'number' && withExpires) return [undefined, undefined, to]
+    const takesPort = typeof to === 'string' && this.type() === 'udp' && this.family() !== 'unix'
+    return takesPort ? [to, args[1] as Port, args[2]] : [to, undefined, args[1]]
+  }
+
+  /** The `SockAddr` for a destination: at once when known or literal, else after a lookup. */
+  private resolve(to: Destination, port: Port): SockAddr | Fail | Promise<Result<SockAddr>> {
+    if (to instanceof native.SockAddr) return to
+    if (to === this.lastHost && port === this.lastPort && this.lastTo !== null) return this.lastTo
+    const found = resolveFor(this.type(), this.family(), to, port, false)
+    if (found instanceof Promise) return found.then((r) => this.toSockAddr(r))
+    const addr = this.toSockAddr(found)
+    if (addr[1] === undefined) {
+      this.lastHost = to
+      this.lastPort = port
+      this.lastTo = addr[0]
+      return addr[0]
+    }
+    return addr
+  }
+
+  private toSockAddr(found: Result<AddrInfo>): Result<SockAddr> {
+    if (found[1] !== undefined) return found
+    const entry = pickEntry(found[0], this.family())
+    if (entry === null) return failWith('address_not_available')
+    return [sockaddr(entry)]
+  }
+}
+
+function isFail(found: SockAddr | Fail): found is Fail {
+  return Array.isArray(found)
+}
+
+/** A UDP socket, or a Unix datagram socket with family `'unix'`. */
+export class UdpSocket extends DatagramSocket {}
+
+/**
+ * A raw IP socket. IPv4 raw sockets receive the IP header before the
+ * payload, as the OS delivers it; IPv6 ones receive the payload only.
+ */
+export class RawSocket extends DatagramSocket {}
+
+/**
+ * `socket.udp(family, protocol)`: a new UDP socket (`'inet'`, `'inet6'`),
+ * or a Unix datagram socket (`'unix'`).
+ */
+export function udp(family: Family = 'inet', protocol?: Protocol | number): Result<UdpSocket> {
+  return openSocket(UdpSocket, 'udp', family, protocol)
+}
+
+/**
+ * `socket.raw(family, protocol)`: a new raw socket; the protocol defaults to
+ * `'icmp'` (`'icmpv6'` for `'inet6'`). Needs `CAP_NET_RAW` (root) on Linux,
+ * administrator rights on Windows: without them it returns
+ * `[null, 'access_denied', code]`.
+ */
+export function raw(family: 'inet' | 'inet6' = 'inet', protocol?: Protocol | number): Result<RawSocket> {
+  return openSocket(RawSocket, 'raw', family, protocol ?? (family === 'inet6' ? 'icmpv6' : 'icmp'))
+}
