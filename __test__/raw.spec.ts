@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 
 import * as socket from '../index'
 import { checkLeaksAtEnd, ok } from './helpers'
@@ -36,8 +36,11 @@ function hasIpv6Loopback(): boolean {
 }
 
 /** A test that runs when `reason` is null, else is skipped with the reason in its title (and on the console). */
-function testIf(reason: string | null, title: string, fn: Parameters<typeof test>[1]): void {
-  if (reason === null) return test(title, fn)
+function testIf(reason: string | null, title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (reason === null) {
+    test(title, fn)
+    return
+  }
   console.log(`raw.spec: skipping "${title}": ${reason}`)
   test.skip(`${title} (skipped: ${reason})`, fn)
 }
