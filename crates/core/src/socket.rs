@@ -251,7 +251,12 @@ impl Socket {
             self.inner
                 .recv_from_vectored(&mut [MaybeUninitSlice::new(&mut *uninit)])
         })?;
-        *from = sender;
+        *from = match sender.family() {
+            // An unbound Unix sender comes with no address at all (Linux):
+            // report it as what it is, an unnamed Unix address.
+            0 if self.family == Family::Unix => SockAddr::unix("")?,
+            _ => sender,
+        };
         Ok(Datagram {
             len,
             truncated: flags.is_truncated(),
