@@ -82,6 +82,26 @@ function identifier(): number {
   return (process.pid ^ Math.floor(Math.random() * 0x10000)) & 0xffff
 }
 
+/**
+ * Receives on `s` until `pick` finds our reply in a datagram, at most 50
+ * datagrams and 3 seconds: a raw ICMP socket sees every ICMP message of the
+ * host (our own request too). Returns the datagram, or why none came.
+ */
+async function receiveReply(
+  s: socket.RawSocket,
+  from: socket.SockAddr,
+  pick: (datagram: Buffer) => boolean,
+): Promise<Buffer | string> {
+  const buf = Buffer.alloc(1500)
+  const deadline = socket.clock() + 3
+  for (let i = 0; i < 50; i++) {
+    const [n, err] = await s.recv(buf, null, from, deadline)
+    if (err) return `no echo reply: ${err}`
+    if (pick(buf.subarray(0, n))) return buf.subarray(0, n)
+  }
+  return 'no echo reply among 50 ICMP messages'
+}
+
 testIf(noRaw4, 'ICMP echo of 127.0.0.1: the reply matches byte for byte, after the IPv4 header', async (t) => {
   const s = ok(socket.raw('inet', 'icmp'))
   t.teardown(() => s.close())
@@ -92,35 +112,26 @@ testIf(noRaw4, 'ICMP echo of 127.0.0.1: the reply matches byte for byte, after t
   const request = echoRequest(8, id, seq, PAYLOAD)
   t.deepEqual(await s.send(request, null, '127.0.0.1'), [request.length])
 
-  const buf = Buffer.alloc(1500)
   const from = socket.sockaddr()
-  const deadline = socket.clock() + 3
-  // The socket sees every ICMP message of the host (our own request too):
-  // read until our reply, boundedly.
-  for (let i = 0; i < 50; i++) {
-    const [n, err] = await s.recv(buf, null, from, deadline)
-    if (err) return t.fail(`no echo reply: ${err}`)
-    // IPv4 raw sockets deliver the IP header first, as the OS does.
-    t.is(buf[0] >> 4, 4, 'IPv4 header')
-    const headerLength = (buf[0] & 0x0f) * 4
-    t.is(buf[9], 1, 'protocol ICMP')
-    const icmp = buf.subarray(headerLength, n)
-    if (icmp[0] !== 0 || icmp.readUInt16BE(4) !== id) continue
-    t.is(buf.readUInt16BE(2), n, 'IP total length is what recv returned')
-    t.deepEqual([...buf.subarray(12, 16)], [127, 0, 0, 1], 'IP source')
-    t.deepEqual([...buf.subarray(16, 20)], [127, 0, 0, 1], 'IP destination')
-    t.is(checksum(buf.subarray(0, headerLength)), 0, 'IP header checksum verifies')
-    t.is(icmp.length, request.length)
-    t.is(icmp[1], 0, 'code 0')
-    t.is(icmp.readUInt16BE(4), id, 'identifier')
-    t.is(icmp.readUInt16BE(6), seq, 'sequence')
-    t.is(checksum(icmp), 0, 'ICMP checksum verifies')
-    t.deepEqual(icmp.subarray(8), PAYLOAD, 'payload')
-    t.is(from.family(), 'inet')
-    t.is(from.ip(), '127.0.0.1')
-    return
-  }
-  t.fail('no echo reply among 50 ICMP messages')
+  // IPv4 raw sockets deliver the IP header first, as the OS does.
+  const icmpOf = (datagram: Buffer): Buffer => datagram.subarray((datagram[0] & 0x0f) * 4)
+  const reply = await receiveReply(s, from, (d) => icmpOf(d)[0] === 0 && icmpOf(d).readUInt16BE(4) === id)
+  if (typeof reply === 'string') return t.fail(reply)
+  const headerLength = (reply[0] & 0x0f) * 4
+  t.is(reply[0] >> 4, 4, 'IPv4 header')
+  t.is(reply[9], 1, 'protocol ICMP')
+  t.is(reply.readUInt16BE(2), reply.length, 'IP total length is what recv returned')
+  t.deepEqual([...reply.subarray(12, 16)], [127, 0, 0, 1], 'IP source')
+  t.deepEqual([...reply.subarray(16, 20)], [127, 0, 0, 1], 'IP destination')
+  t.is(checksum(reply.subarray(0, headerLength)), 0, 'IP header checksum verifies')
+  const icmp = icmpOf(reply)
+  t.is(icmp.length, request.length)
+  t.is(icmp[1], 0, 'code 0')
+  t.is(icmp.readUInt16BE(6), seq, 'sequence')
+  t.is(checksum(icmp), 0, 'ICMP checksum verifies')
+  t.deepEqual(icmp.subarray(8), PAYLOAD, 'payload')
+  t.is(from.family(), 'inet')
+  t.is(from.ip(), '127.0.0.1')
 })
 
 testIf(noRaw6, 'ICMPv6 echo of ::1: the reply matches byte for byte (no IPv6 header)', async (t) => {
@@ -132,24 +143,16 @@ testIf(noRaw6, 'ICMPv6 echo of ::1: the reply matches byte for byte (no IPv6 hea
   const request = echoRequest(128, id, seq, PAYLOAD, loopbackPseudoHeaderSum)
   t.deepEqual(await s.send(request, null, '::1'), [request.length])
 
-  const buf = Buffer.alloc(1500)
   const from = socket.sockaddr()
-  const deadline = socket.clock() + 3
-  for (let i = 0; i < 50; i++) {
-    const [n, err] = await s.recv(buf, null, from, deadline)
-    if (err) return t.fail(`no echo reply: ${err}`)
-    const icmp = buf.subarray(0, n)
-    if (icmp[0] !== 129 || icmp.readUInt16BE(4) !== id) continue
-    t.is(icmp.length, request.length)
-    t.is(icmp[1], 0, 'code 0')
-    t.is(icmp.readUInt16BE(6), seq, 'sequence')
-    t.is(checksum(icmp, loopbackPseudoHeaderSum(icmp.length)), 0, 'ICMPv6 checksum (with pseudo-header) verifies')
-    t.deepEqual(icmp.subarray(8), PAYLOAD, 'payload')
-    t.is(from.family(), 'inet6')
-    t.is(from.ip(), '::1')
-    return
-  }
-  t.fail('no echo reply among 50 ICMPv6 messages')
+  const icmp = await receiveReply(s, from, (d) => d[0] === 129 && d.readUInt16BE(4) === id)
+  if (typeof icmp === 'string') return t.fail(icmp)
+  t.is(icmp.length, request.length)
+  t.is(icmp[1], 0, 'code 0')
+  t.is(icmp.readUInt16BE(6), seq, 'sequence')
+  t.is(checksum(icmp, loopbackPseudoHeaderSum(icmp.length)), 0, 'ICMPv6 checksum (with pseudo-header) verifies')
+  t.deepEqual(icmp.subarray(8), PAYLOAD, 'payload')
+  t.is(from.family(), 'inet6')
+  t.is(from.ip(), '::1')
 })
 
 testIf(noRaw4, 'a raw socket receives what another sends it, with the sender address', async (t) => {
