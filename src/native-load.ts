@@ -13,8 +13,11 @@ interface Manifest {
   optionalDependencies?: Record<string, string>
 }
 
-/** This machine in napi-rs's platform naming: `linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`. */
-function platformName(): { name: string; libc: string | null } {
+/**
+ * This machine in napi-rs's platform naming (`linux-x64-gnu`, `darwin-arm64`,
+ * `win32-x64-msvc`): the suffix of the package that carries its binary.
+ */
+export function platformName(): { name: string; libc: string | null } {
   const { platform, arch } = process
   if (platform === 'win32') return { name: `${platform}-${arch}-msvc`, libc: null }
   if (platform !== 'linux') return { name: `${platform}-${arch}`, libc: null }
@@ -92,5 +95,3 @@ try {
   failure.code = 'ERR_SOCKET2_NO_BINARY'
   throw failure
 }
-
-export {}
