@@ -2,6 +2,7 @@
 // CPU pinning, child processes and statistics.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -109,13 +110,21 @@ export function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
-/** Runs a child to completion and parses the JSON line it prints last. */
-export function runJson<T>(command: string, args: string[]): Promise<T> {
+/**
+ * Runs a child to completion and parses the JSON line it prints last;
+ * `onLine` sees every line as it arrives.
+ */
+export function runJson<T>(command: string, args: string[], onLine?: (line: string) => void): Promise<T> {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     let out = ''
+    let seen = 0
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
+      for (let end = out.indexOf('\n', seen); end >= 0; end = out.indexOf('\n', seen)) {
+        onLine?.(out.slice(seen, end).trim())
+        seen = end + 1
+      }
     })
     child.once('error', reject)
     child.once('exit', (code) => {
@@ -142,6 +151,25 @@ export interface Rate {
   round_trips: number
   seconds: number
   rate: number
+}
+
+/**
+ * Nanoseconds the threads of process `pid` have spent on a CPU (Linux:
+ * the first field of /proc/<pid>/task/<tid>/schedstat, summed), or
+ * `undefined` where that is not available. Unlike a rate, this does not
+ * count the time spent waiting for a CPU that other work holds.
+ */
+export function cpuNanos(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    let total = 0
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    }
+    return total
+  } catch {
+    return undefined
+  }
 }
 
 /** Formats rows as an aligned text table (first row = header). */

@@ -8,6 +8,12 @@
 // CPU 1; servers take turns within each repetition (the starting server
 // rotates) so drifting machine load hits them alike. Medians are reported.
 //
+// Besides round trips per second, each run records the server's CPU time
+// per round trip (its threads' on-CPU time over the measured window, which
+// the load generator marks on its stdout): on a shared machine
+// a server can spend half its time waiting for the CPU, which lowers its
+// rate but not its cost per round trip.
+//
 // Options (flag, else environment variable, else default):
 //   --duration S      BENCH_DURATION     measured seconds per run (3)
 //   --warmup S        BENCH_WARMUP       unmeasured seconds before that (1)
@@ -27,6 +33,7 @@ import {
   ROOT,
   type Rate,
   canPin,
+  cpuNanos,
   hasFlag,
   kilo,
   load,
@@ -62,6 +69,17 @@ interface EchoResult {
   median: Record<string, number>
   socket2_vs_node: number
   socket2_vs_mio: number
+  /** Server CPU microseconds per round trip (null where not measurable). */
+  cpu_us_per_round_trip: Record<string, number[]> | null
+  cpu_median: Record<string, number> | null
+  /** node:net's cost / socket2's cost: above 1 = socket2 spends less CPU. */
+  cpu_socket2_vs_node: number | null
+  cpu_socket2_vs_mio: number | null
+}
+
+interface Run {
+  rate: number
+  cpuUsPerRoundTrip: number | undefined
 }
 
 function connectionCounts(): number[] {
@@ -78,15 +96,25 @@ function build(): void {
 }
 
 /** One run: a fresh server on CPU 0, the load generator on CPU 1. */
-async function measure(server: Server, connections: number, warmup: number, duration: number): Promise<number> {
+async function measure(server: Server, connections: number, warmup: number, duration: number): Promise<Run> {
+  // taskset execs the server: the child's pid is the server's.
   const { child, firstLine } = await startChild(...pinned(0, ...server.command()))
   try {
     const port = Number(firstLine)
     if (!Number.isInteger(port) || port <= 0) throw new Error(`${server.name} printed ${firstLine}, not a port`)
     const args = ['--port', String(port), '--connections', String(connections)]
     args.push('--warmup', String(warmup), '--duration', String(duration))
-    const result = await runJson<Rate>(...pinned(1, path.join(RELEASE, 'loadgen'), args))
-    return result.rate
+    let cpuFrom: number | undefined
+    let cpuTo: number | undefined
+    const result = await runJson<Rate>(...pinned(1, path.join(RELEASE, 'loadgen'), args), (line) => {
+      if (line === 'measuring') cpuFrom = cpuNanos(child.pid)
+      else cpuTo = cpuNanos(child.pid)
+    })
+    const cpuUsPerRoundTrip =
+      cpuFrom !== undefined && cpuTo !== undefined && result.round_trips > 0
+        ? (cpuTo - cpuFrom) / 1000 / result.round_trips
+        : undefined
+    return { rate: result.rate, cpuUsPerRoundTrip }
   } finally {
     await stopChild(child)
   }
@@ -96,24 +124,46 @@ async function runEcho(counts: number[], warmup: number, duration: number, reps:
   const results: EchoResult[] = []
   for (const connections of counts) {
     const rates: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
+    const costs: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
+    let costsKnown = true
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < SERVERS.length; k++) {
         const server = SERVERS[(k + rep) % SERVERS.length]
-        const rate = await measure(server, connections, warmup, duration)
-        rates[server.name].push(rate)
-        console.error(`  ${connections} conn, rep ${rep + 1}/${reps}, ${server.name}: ${kilo(rate)}/s`)
+        const run = await measure(server, connections, warmup, duration)
+        rates[server.name].push(run.rate)
+        if (run.cpuUsPerRoundTrip === undefined) costsKnown = false
+        else costs[server.name].push(run.cpuUsPerRoundTrip)
+        const cost = run.cpuUsPerRoundTrip === undefined ? '' : `, ${run.cpuUsPerRoundTrip.toFixed(2)} µs CPU/rt`
+        console.error(`  ${connections} conn, rep ${rep + 1}/${reps}, ${server.name}: ${kilo(run.rate)}/s${cost}`)
       }
     }
-    const medians = Object.fromEntries(SERVERS.map((s) => [s.name, median(rates[s.name])]))
+    const medians = medianOf(rates)
+    const cpuMedian = costsKnown ? medianOf(costs) : null
     results.push({
       connections,
       rates,
       median: medians,
-      socket2_vs_node: Number((medians.socket2 / medians['node:net']).toFixed(3)),
-      socket2_vs_mio: Number((medians.socket2 / medians.mio).toFixed(3)),
+      socket2_vs_node: ratio(medians.socket2, medians['node:net']),
+      socket2_vs_mio: ratio(medians.socket2, medians.mio),
+      cpu_us_per_round_trip: costsKnown ? round(costs, 3) : null,
+      cpu_median: cpuMedian && Object.fromEntries(Object.entries(cpuMedian).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      cpu_socket2_vs_node: cpuMedian && ratio(cpuMedian['node:net'], cpuMedian.socket2),
+      cpu_socket2_vs_mio: cpuMedian && ratio(cpuMedian.mio, cpuMedian.socket2),
     })
   }
   return results
+}
+
+function medianOf(runs: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]))
+}
+
+function round(runs: Record<string, number[]>, digits: number): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, values.map((v) => Number(v.toFixed(digits)))]))
+}
+
+function ratio(a: number, b: number): number {
+  return Number((a / b).toFixed(3))
 }
 
 function echoTable(results: EchoResult[]): string {
@@ -126,7 +176,20 @@ function echoTable(results: EchoResult[]): string {
       r.socket2_vs_mio.toFixed(2),
     ])
   }
-  return `${table(rows)}\n(round trips/s, median of runs; spread in bench/results/latest.json)`
+  let text = `${table(rows)}\n(round trips/s, median of runs; spread in bench/results/latest.json)`
+  if (results.every((r) => r.cpu_median !== null)) {
+    const costRows = [['connections', ...SERVERS.map((s) => s.name), 'node:net/socket2', 'mio/socket2']]
+    for (const r of results) {
+      costRows.push([
+        String(r.connections),
+        ...SERVERS.map((s) => `${r.cpu_median![s.name].toFixed(2)} µs`),
+        r.cpu_socket2_vs_node!.toFixed(2),
+        r.cpu_socket2_vs_mio!.toFixed(2),
+      ])
+    }
+    text += `\n\nserver CPU time per round trip (median; ratios above 1 = socket2 spends less)\n${table(costRows)}`
+  }
+  return text
 }
 
 function gitCommit(): string {

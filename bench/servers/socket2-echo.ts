@@ -4,17 +4,27 @@
 // Usage: node --import tsx bench/servers/socket2-echo.ts [--port N]
 // Prints the port on stdout once it accepts connections.
 //
-// No TCP_NODELAY here (socket2 has no socket-option setter yet). In this
-// one-message-in-flight ping-pong Nagle never holds a segment back: every
-// earlier segment has been acknowledged by the time the next echo is
-// written. See bench/README.md.
+// TCP_NODELAY is set like the other servers do, through `setopt` where
+// this tree has it (checked at run time, so the bench also runs on trees
+// from before it). In this one-message-in-flight ping-pong Nagle never
+// holds a segment back anyway. See bench/README.md.
 
 import * as socket from '../../index'
 import { portFlag } from './args'
 
 const BUFFER_BYTES = 64 * 1024
 
+type SetOpt = (name: string, value: boolean) => socket.Result<true>
+
+function noDelay(conn: socket.TcpSocket): void {
+  const setopt = (conn as unknown as { setopt?: SetOpt }).setopt
+  if (typeof setopt !== 'function') return
+  const [, err] = setopt.call(conn, 'nodelay', true)
+  if (err !== undefined) throw new Error(`setopt nodelay: ${err}`)
+}
+
 async function serveConnection(conn: socket.TcpSocket): Promise<void> {
+  noDelay(conn)
   const buf = Buffer.allocUnsafe(BUFFER_BYTES)
   for (;;) {
     const [n, rerr] = await conn.recv(buf)

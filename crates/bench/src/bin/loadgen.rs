@@ -3,11 +3,13 @@
 //! `--size`-byte message, wait until all of it has been echoed, repeat),
 //! all driven by one edge-triggered mio poller on one thread.
 //!
-//! After `--warmup` seconds it counts completed round trips for
-//! `--duration` seconds and prints one JSON line:
-//! `{"connections":N,"round_trips":R,"seconds":S,"rate":R/S}`.
+//! After `--warmup` seconds it prints `measuring` on a line of its own,
+//! counts completed round trips for `--duration` seconds and prints one
+//! JSON line: `{"connections":N,"round_trips":R,"seconds":S,"rate":R/S}`.
+//! The two lines mark the measured window for whoever watches the server
+//! meanwhile (e.g. its CPU time).
 
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -48,19 +50,27 @@ fn main() {
         fail("loadgen: --duration must be > 0 and --warmup >= 0");
     }
     match run(&settings) {
-        Ok((round_trips, seconds)) => println!(
+        Ok(counted) => println!(
             "{{\"connections\":{},\"round_trips\":{},\"seconds\":{:.6},\"rate\":{:.1}}}",
             settings.connections,
-            round_trips,
-            seconds,
-            round_trips as f64 / seconds
+            counted.round_trips,
+            counted.seconds,
+            counted.round_trips as f64 / counted.seconds,
         ),
         Err(e) => fail(&format!("loadgen: {e}")),
     }
 }
 
-/// Runs the load; returns the round trips counted and the seconds they took.
-fn run(settings: &Settings) -> io::Result<(u64, f64)> {
+/// What a run counted.
+struct Counted {
+    /// Round trips finished in the measured window.
+    round_trips: u64,
+    /// The measured window's length.
+    seconds: f64,
+}
+
+/// Runs the load and counts round trips.
+fn run(settings: &Settings) -> io::Result<Counted> {
     let mut poll = Poll::new()?;
     let target = SocketAddr::from(([127, 0, 0, 1], settings.port));
     let message = vec![0x5au8; settings.size];
@@ -104,9 +114,16 @@ fn run(settings: &Settings) -> io::Result<(u64, f64)> {
         }
         let now = Instant::now();
         match window {
-            None if now >= measure_from => window = Some((now, completed)),
+            None if now >= measure_from => {
+                window = Some((now, completed));
+                println!("measuring");
+                io::stdout().flush()?;
+            }
             Some((from, at_start)) if now >= measure_to => {
-                return Ok((completed - at_start, (now - from).as_secs_f64()));
+                return Ok(Counted {
+                    round_trips: completed - at_start,
+                    seconds: (now - from).as_secs_f64(),
+                });
             }
             _ => {}
         }
