@@ -49,9 +49,7 @@ impl SockAddr {
     /// `'inet'`, `'inet6'`, `'unix'`, or `null` while empty.
     #[napi(ts_return_type = "'inet' | 'inet6' | 'unix' | null")]
     pub fn family(&self) -> Option<&'static str> {
-        Family::from_raw(i32::from(self.inner.domain()))
-            .filter(|_| self.inner.family() != 0)
-            .map(Family::name)
+        Family::from_raw(i32::from(self.inner.domain())).map(Family::name)
     }
 
     /// The IP address as text, or `null` (Unix or empty).
