@@ -15,7 +15,9 @@ export type { Destination } from './src/datagram.js'
 export type { Family, Host, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
 export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'
 export { Socket, TcpSocket, tcp } from './src/socket.js'
-export { Thread, newThread, poll, start, stop } from './src/threads.js'
+export type { Expires, Transferred } from './src/socket.js'
+export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
+export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'
 
 /** Monotonic time in seconds: the clock `expires` arguments are measured on. */
 export function clock(): number {

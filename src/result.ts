@@ -11,7 +11,9 @@ type Letter =
 /** The error names socket2 normalizes OS errors to. */
 export type KnownErrorName =
   | 'timeout'
+  | 'aborted'
   | 'closed'
+  | 'eof'
   | 'connection_refused'
   | 'connection_reset'
   | 'connection_aborted'
@@ -69,4 +71,6 @@ export const CLOSED: Fail = Object.freeze([null, 'closed']) as unknown as Fail
 /** A datagram longer than the buffer: the buffer holds its start, the OS dropped the rest. */
 export const TRUNCATED: Fail = Object.freeze([null, 'message_truncated', native.MESSAGE_TOO_LONG]) as unknown as Fail
 export const TIMEOUT: Fail = Object.freeze([null, 'timeout']) as unknown as Fail
+/** A wait ended by its `AbortSignal`. */
+export const ABORTED: Fail = Object.freeze([null, 'aborted']) as unknown as Fail
 export const OK_TRUE: Ok<true> = Object.freeze([true]) as unknown as Ok<true>

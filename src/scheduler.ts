@@ -15,8 +15,14 @@ const READ_CLOSED = 4
 const WRITE_CLOSED = 8
 
 /** How a wait ended. */
-export const Wake = { Ready: 0, Timeout: 1, Closed: 2 } as const
+export const Wake = { Ready: 0, Timeout: 1, Closed: 2, Aborted: 3 } as const
 export type Wake = (typeof Wake)[keyof typeof Wake]
+
+/**
+ * When a wait gives up: an absolute time in seconds on {@link clock}, an
+ * `AbortSignal`, or `undefined` for never.
+ */
+export type Deadline = number | AbortSignal | undefined
 
 type Resolve = (outcome: Wake) => void
 
@@ -27,6 +33,7 @@ interface Waiter {
   list: Waiter[] | null
   deadline: number
   heapIndex: number
+  signal: AbortSignal | null
 }
 
 /** Per-socket readiness, indexed by the socket's slot. */
@@ -104,6 +111,7 @@ function settle(waiter: Waiter, outcome: Wake): void {
     waiter.list = null
   }
   if (waiter.heapIndex >= 0) heapRemove(waiter)
+  if (waiter.signal !== null) unwatchSignal(waiter)
   setWaiting(-1)
   waiter.resolve(outcome)
 }
@@ -127,32 +135,46 @@ function dispatch(count: number): void {
 
 /**
  * Waits until `state` is readable (or writable), `expires` passes (seconds
- * on {@link clock}), or the socket is closed.
+ * on {@link clock}) or its signal aborts, or the socket is closed.
  */
-export function waitReadable(state: SocketState, expires?: number): Promise<Wake> {
+export function waitReadable(state: SocketState, expires?: Deadline): Promise<Wake> {
   return wait(state.readers, expires)
 }
 
-export function waitWritable(state: SocketState, expires?: number): Promise<Wake> {
+export function waitWritable(state: SocketState, expires?: Deadline): Promise<Wake> {
   return wait(state.writers, expires)
 }
 
-/** Waits until `expires` (seconds on {@link clock}) passes. */
-export function waitUntil(expires: number): Promise<Wake> {
+/** Waits until `expires` passes (or its signal aborts). */
+export function waitUntil(expires: Deadline): Promise<Wake> {
   return wait(null, expires)
 }
 
-function wait(list: Waiter[] | null, expires: number | undefined): Promise<Wake> {
+/**
+ * The one wait every call goes through. A number is a deadline on the heap
+ * (`Timeout` when it passes; a past one ends the wait at once); a signal
+ * ends the wait when it aborts (`Timeout` if its reason is a
+ * `TimeoutError`, as `AbortSignal.timeout()` gives, else `Aborted`).
+ */
+function wait(list: Waiter[] | null, expires: Deadline): Promise<Wake> {
   return new Promise<Wake>((resolve) => {
-    const deadline = expires === undefined ? Infinity : expires
-    const waiter: Waiter = { done: false, resolve, list: null, deadline, heapIndex: -1 }
+    const waiter: Waiter = { done: false, resolve, list: null, deadline: Infinity, heapIndex: -1, signal: null }
     setWaiting(1)
-    if (deadline !== Infinity) {
-      if (deadline <= clock()) {
+    if (typeof expires === 'number') {
+      if (expires <= clock()) {
         settle(waiter, Wake.Timeout)
         return
       }
-      heapPush(waiter)
+      if (expires !== Infinity) {
+        waiter.deadline = expires
+        heapPush(waiter)
+      }
+    } else if (expires !== undefined) {
+      if (expires.aborted) {
+        settle(waiter, abortOutcome(expires))
+        return
+      }
+      watchSignal(waiter, expires)
     }
     if (list !== null) {
       waiter.list = list
@@ -166,17 +188,66 @@ export function clock(): number {
   return performance.now() / 1000
 }
 
+// ---- abort signals: one listener per signal, however many waits use it --
+
+const bySignal = new Map<AbortSignal, Set<Waiter>>()
+
+function abortOutcome(signal: AbortSignal): Wake {
+  const reason: unknown = signal.reason
+  const name = typeof reason === 'object' && reason !== null ? (reason as { name?: unknown }).name : undefined
+  return name === 'TimeoutError' ? Wake.Timeout : Wake.Aborted
+}
+
+function watchSignal(waiter: Waiter, signal: AbortSignal): void {
+  let waiters = bySignal.get(signal)
+  if (waiters === undefined) {
+    waiters = new Set()
+    bySignal.set(signal, waiters)
+    signal.addEventListener('abort', onAbort)
+  }
+  waiters.add(waiter)
+  waiter.signal = signal
+}
+
+function unwatchSignal(waiter: Waiter): void {
+  const signal = waiter.signal!
+  waiter.signal = null
+  const waiters = bySignal.get(signal)
+  if (waiters === undefined) return
+  waiters.delete(waiter)
+  if (waiters.size === 0) {
+    bySignal.delete(signal)
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function onAbort(event: Event): void {
+  const signal = event.target as AbortSignal
+  const waiters = bySignal.get(signal)
+  if (waiters === undefined) return
+  const outcome = abortOutcome(signal)
+  for (const waiter of [...waiters]) settle(waiter, outcome)
+}
+
 // ---- deadlines: a binary min-heap of waiters and one Node timer --------
+
+// Cancelling a wait removes it from the heap in O(log n) (each waiter knows
+// its index). The timer is re-armed only when a new deadline comes before
+// it; a timer left early by a cancelled wait fires, finds nothing due and
+// re-arms, so a wait that completes in time costs no timer calls at all.
+// With no deadline pending the timer is unref'd: it keeps no process alive.
 
 const heap: Waiter[] = []
 let timer: NodeJS.Timeout | undefined
 let timerAt = Infinity
+let timerRefed = false
+let firing = false
 
 function heapPush(waiter: Waiter): void {
   waiter.heapIndex = heap.length
   heap.push(waiter)
   siftUp(waiter.heapIndex)
-  armTimer()
+  if (waiter.heapIndex === 0) armTimer()
 }
 
 function heapRemove(waiter: Waiter): void {
@@ -189,7 +260,7 @@ function heapRemove(waiter: Waiter): void {
     siftDown(at)
     siftUp(at)
   }
-  armTimer()
+  if (heap.length === 0 && !firing) armTimer()
 }
 
 function siftUp(at: number): void {
@@ -222,21 +293,36 @@ function siftDown(at: number): void {
 }
 
 function armTimer(): void {
-  const next = heap.length > 0 ? heap[0].deadline : Infinity
-  if (next === timerAt) return
+  if (heap.length === 0) {
+    if (timerRefed) timer!.unref()
+    timerRefed = false
+    return
+  }
+  const next = heap[0].deadline
+  if (timer !== undefined && timerAt <= next) {
+    if (!timerRefed) timer.ref()
+    timerRefed = true
+    return
+  }
   if (timer !== undefined) clearTimeout(timer)
-  timer = undefined
   timerAt = next
-  if (next === Infinity) return
-  const ms = Math.max(0, Math.ceil((next - clock()) * 1000))
+  // Node caps timers at 2^31-1 ms; a farther deadline fires early and re-arms.
+  const ms = Math.min(0x7fff_ffff, Math.max(1, Math.ceil((next - clock()) * 1000)))
   timer = setTimeout(onTimer, ms)
+  timerRefed = true
 }
 
 function onTimer(): void {
   timer = undefined
   timerAt = Infinity
+  timerRefed = false
   const now = clock()
-  while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0], Wake.Timeout)
+  firing = true
+  try {
+    while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0], Wake.Timeout)
+  } finally {
+    firing = false
+  }
   armTimer()
 }
 

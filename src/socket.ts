@@ -13,8 +13,18 @@ import {
   protocolNumber,
   resolveFor,
 } from './addr.js'
-import { CLOSED, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
-import { type SocketState, Wake, ensureInit, track, untrack, waitReadable, waitWritable } from './scheduler.js'
+import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
+import {
+  type Deadline,
+  type SocketState,
+  Wake,
+  ensureInit,
+  track,
+  untrack,
+  waitReadable,
+  waitWritable,
+} from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
@@ -37,21 +47,29 @@ export function checkBuffer(buf: unknown, maxlen: unknown): number {
   return maxlen
 }
 
-/** Throws unless `expires` is absent or a time on `socket.clock()`. */
+/**
+ * When a waiting call gives up: an absolute time in seconds on
+ * `socket.clock()` (`[null, 'timeout']`), or an `AbortSignal`
+ * (`[null, 'aborted']`, or `'timeout'` when its reason is a `TimeoutError`
+ * as from `AbortSignal.timeout(ms)`).
+ */
+export type Expires = number | AbortSignal
+
+/** Throws unless `expires` is absent, a time on `socket.clock()`, or an `AbortSignal`. */
 export function checkExpires(expires: unknown): void {
-  if (expires === undefined || expires === null) return
+  if (expires === undefined || expires === null || expires instanceof AbortSignal) return
   if (typeof expires !== 'number' || Number.isNaN(expires)) {
-    throw new TypeError('expires must be a time in seconds on socket.clock()')
+    throw new TypeError('expires must be a time in seconds on socket.clock() or an AbortSignal')
   }
 }
 
-export function expiresOf(expires: number | null | undefined): number | undefined {
+export function expiresOf(expires: Expires | null | undefined): Deadline {
   return expires === null ? undefined : expires
 }
 
 /** The tuple for a wait that ended without readiness. */
-function notReady(outcome: Wake): Fail {
-  return outcome === Wake.Timeout ? TIMEOUT : CLOSED
+export function notReady(outcome: Wake): Fail {
+  return outcome === Wake.Timeout ? TIMEOUT : outcome === Wake.Aborted ? ABORTED : CLOSED
 }
 
 /** Opens a native socket, or returns the failure tuple. */
@@ -137,6 +155,20 @@ export class Socket {
   remoteAddr(): Result<AddrInfo> {
     return addrResult(fromNative(native.remoteAddr(this.state.id)))
   }
+
+  /**
+   * Sets a socket option by name (`setsockopt(2)`): `[true]`, or an error
+   * tuple when the OS refuses (`'not_supported'` where this socket or OS
+   * lacks the option). An unknown name or a wrong value type throws.
+   */
+  setopt<K extends SetOptionName>(name: K, value: SetOptions[K]): Result<true> {
+    return setOption(this.state.id, this.socketFamily, name, value)
+  }
+
+  /** Reads a socket option by name (`getsockopt(2)`): `[value]`, typed per option. */
+  getopt<K extends GetOptionName>(name: K): Result<GetOptions[K]> {
+    return getOption(this.state.id, name) as Result<GetOptions[K]>
+  }
 }
 
 type Ok = [true, undefined?, undefined?]
@@ -178,12 +210,12 @@ export class TcpSocket extends Socket {
   }
 
   /** Waits for and accepts a connection; the new socket knows its `remoteAddr()`. */
-  accept(expires?: number): Promise<Result<TcpSocket>> {
+  accept(expires?: Expires): Promise<Result<TcpSocket>> {
     checkExpires(expires)
     return this.acceptLoop(expiresOf(expires))
   }
 
-  private async acceptLoop(expires: number | undefined): Promise<Result<TcpSocket>> {
+  private async acceptLoop(expires: Deadline): Promise<Result<TcpSocket>> {
     const state = this.state
     for (;;) {
       if (state.closed) return CLOSED
@@ -202,21 +234,27 @@ export class TcpSocket extends Socket {
     }
   }
 
-  /** Connects to `host, port` or `addr`; resolves names off the event loop. */
-  connect(host: Host | AddrInfo, port?: Port | number, expires?: number): Promise<Result<true>> {
+  /**
+   * Connects to `host, port` or `addr`; resolves names off the event loop.
+   * A connect that times out (or is aborted) closes the socket: a
+   * half-open non-blocking connect cannot be restarted.
+   */
+  connect(addr: AddrInfo, expires?: Expires): Promise<Result<true>>
+  connect(host: Host | AddrInfo, port?: Port, expires?: Expires): Promise<Result<true>>
+  connect(host: Host | AddrInfo, port?: Port | Expires, expires?: Expires): Promise<Result<true>> {
     if (host instanceof AddrInfo) {
-      expires = port as number | undefined
+      expires = port as Expires | undefined
       port = undefined
     }
     checkExpires(expires)
-    const found = resolveFor(this.type(), this.family(), host, port, false)
+    const found = resolveFor(this.type(), this.family(), host, port as Port, false)
     const deadline = expiresOf(expires)
     return found instanceof Promise
       ? found.then((r) => this.connectTo(r, deadline))
       : this.connectTo(found, deadline)
   }
 
-  private async connectTo(found: Result<AddrInfo>, expires: number | undefined): Promise<Result<true>> {
+  private async connectTo(found: Result<AddrInfo>, expires: Deadline): Promise<Result<true>> {
     if (found[1] !== undefined) return found
     const state = this.state
     if (state.closed) return CLOSED
@@ -230,7 +268,10 @@ export class TcpSocket extends Socket {
     state.writable = false
     for (;;) {
       const outcome = await waitWritable(state, expires)
-      if (outcome !== Wake.Ready) return notReady(outcome)
+      if (outcome !== Wake.Ready) {
+        this.close()
+        return notReady(outcome)
+      }
       const result = native.connectResult(state.id)
       if (result === 0) return OK_TRUE
       if (result !== WOULD_BLOCK) return fail(result)
@@ -242,7 +283,7 @@ export class TcpSocket extends Socket {
    * Sends up to `maxlen` bytes of `buf` (default: all of it), waiting while
    * the socket buffer is full. Returns how many bytes were sent.
    */
-  send(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
+  send(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
     return transfer(this.state, Io.StreamWrite, native.send, buf, len, undefined, expiresOf(expires))
@@ -252,11 +293,75 @@ export class TcpSocket extends Socket {
    * Receives up to `maxlen` bytes into `buf` (default: its length), waiting
    * until some arrive. Returns the count; 0 means the peer closed.
    */
-  recv(buf: Uint8Array, maxlen?: number, expires?: number): Promise<Result<number>> {
+  recv(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
     return transfer(this.state, Io.StreamRead, native.recv, buf, len, undefined, expiresOf(expires))
   }
+
+  /**
+   * Sends all `len` bytes of `buf` (default: all of it), as many `send(2)`
+   * calls as it takes: `[true]`, or `[null, err, code, sent]` with the count
+   * that went out before the failure (timeout, abort, reset, close).
+   */
+  sendall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
+    const total = checkBuffer(buf, len)
+    checkExpires(expires)
+    return moveAll(this.state, Io.StreamWrite, native.send, buf, total, expiresOf(expires))
+  }
+
+  /**
+   * Receives exactly `len` bytes into `buf` (default: its length): `[true]`,
+   * or `[null, err, code, received]`; `err` is `'eof'` when the peer closed
+   * first. The bytes received before a failure are in `buf[0..received]`.
+   */
+  recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
+    const total = checkBuffer(buf, len)
+    checkExpires(expires)
+    return moveAll(this.state, Io.StreamRead, native.recv, buf, total, expiresOf(expires))
+  }
+
+  /**
+   * `shutdown(2)`: `'w'` sends FIN (the peer reads 0, and can still send to
+   * us), `'r'` stops receiving (reads return 0), `'rw'` both. The socket
+   * stays open until `close()`.
+   */
+  shutdown(how: 'r' | 'w' | 'rw' = 'rw'): Result<true> {
+    const code = how === 'r' ? 0 : how === 'w' ? 1 : how === 'rw' ? 2 : -1
+    if (code < 0) throw new TypeError(`shutdown takes 'r', 'w' or 'rw', got ${String(how)}`)
+    const rc = native.shutdown(this.state.id, code)
+    return rc < 0 ? fail(rc) : OK_TRUE
+  }
+}
+
+/**
+ * What `sendall`/`recvall` return: `[true]` once every byte is through, or
+ * the failure with the count moved before it. `err` is set exactly when it
+ * failed, so `if (err)` narrows as for every other tuple.
+ */
+export type Transferred =
+  | [value: true, err?: undefined, code?: undefined, transferred?: undefined]
+  | [value: null, err: ErrorName, code: number | undefined, transferred: number]
+
+/** Moves `buf[0..total]` through `transfer` until done, EOF or an error. */
+async function moveAll(
+  state: SocketState,
+  io: Io,
+  call: TransferCall<undefined>,
+  buf: Uint8Array,
+  total: number,
+  expires: Deadline,
+): Promise<Transferred> {
+  let done = 0
+  while (done < total) {
+    // A view only after a partial transfer: the common single call allocates nothing.
+    const rest = done === 0 ? buf : buf.subarray(done)
+    const [n, err, code] = await transfer(state, io, call, rest, total - done, undefined, expires)
+    if (err) return [null, err, code, done]
+    if (n === 0) return [null, 'eof', undefined, done]
+    done += n
+  }
+  return OK_TRUE
 }
 
 /**
@@ -295,7 +400,7 @@ export function transfer<A>(
   buf: Uint8Array,
   len: number,
   extra: A,
-  expires: number | undefined,
+  expires: Deadline,
 ): Promise<Result<number>> {
   if (!state.closed && isReady(state, io)) {
     const n = call(state.id, buf, len, extra)
@@ -312,7 +417,7 @@ async function transferLoop<A>(
   buf: Uint8Array,
   len: number,
   extra: A,
-  expires: number | undefined,
+  expires: Deadline,
 ): Promise<Result<number>> {
   const writing = isWrite(io)
   for (;;) {

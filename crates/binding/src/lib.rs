@@ -16,4 +16,5 @@ mod addr;
 mod datagram;
 mod driver;
 mod ops;
+mod options;
 mod state;

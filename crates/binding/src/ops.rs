@@ -209,6 +209,18 @@ pub fn send(id_raw: f64, buf: Uint8ArraySlice, maxlen: u32) -> i32 {
     on_socket(id_raw, |s| encode(s.send(&buf[..len])))
 }
 
+/// `shutdown(2)`: `how` is 0 (`SHUT_RD`), 1 (`SHUT_WR`) or 2 (`SHUT_RDWR`).
+#[napi]
+pub fn shutdown(id_raw: f64, how: u32) -> i32 {
+    let how = match how {
+        0 => std::net::Shutdown::Read,
+        1 => std::net::Shutdown::Write,
+        2 => std::net::Shutdown::Both,
+        _ => return encode_error(io::Error::from(io::ErrorKind::InvalidInput)),
+    };
+    on_socket(id_raw, |s| encode(s.shutdown(how).map(|()| 0)))
+}
+
 /// `getsockname(2)` as a one-entry address list, or an error code.
 #[napi]
 pub fn local_addr(id_raw: f64) -> Either<AddrList, i32> {

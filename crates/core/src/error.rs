@@ -34,6 +34,9 @@ fn kind_name(err: &io::Error) -> Option<&'static str> {
     if crate::sys::is_timeout(err) {
         return Some("timeout");
     }
+    if crate::sys::is_not_supported(err) {
+        return Some("not_supported");
+    }
     Some(match err.kind() {
         ConnectionRefused => "connection_refused",
         ConnectionReset => "connection_reset",

@@ -8,17 +8,20 @@
 //!   (epoll on Linux, kqueue on macOS/BSD, IOCP on Windows), with a generation
 //!   number in every token so a reused slot never sees a closed socket's events;
 //! * [`addr`]: `getaddrinfo(3)` lists and socket addresses;
+//! * [`options`]: socket options by name with typed values;
 //!
 //! plus [`error`], the one place that turns OS errors into the normalized names
 //! the JavaScript API returns. OS specifics live in `sys/`.
 
 pub mod addr;
 pub mod error;
+pub mod options;
 pub mod reactor;
 pub mod socket;
 mod sys;
 
 pub use addr::{AddrEntry, AddrList, Flags};
 pub use error::{error_name, lookup_error_name};
+pub use options::{Opt, OptValue};
 pub use reactor::{Id, Reactor, Readiness};
 pub use socket::{Family, Kind, Socket};

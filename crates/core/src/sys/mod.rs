@@ -4,8 +4,16 @@
 mod unix;
 #[cfg(unix)]
 pub use unix::*;
+#[cfg(unix)]
+mod options_unix;
+#[cfg(unix)]
+pub use options_unix::*;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+#[cfg(windows)]
+mod options_windows;
+#[cfg(windows)]
+pub use options_windows::*;

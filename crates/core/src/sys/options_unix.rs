@@ -1,0 +1,181 @@
+//! Unix: the socket options socket2 has no call for (`SO_RCVLOWAT`,
+//! `SO_ACCEPTCONN`) or has only on some Unixes. Where the OS lacks an option
+//! the answer is `ENOPROTOOPT`, as the kernel itself gives for an option it
+//! does not know.
+
+use std::io;
+use std::mem::size_of;
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use crate::options::KeepaliveParam;
+
+/// Defines the first items on the OSes `$cond` names and the second ones
+/// elsewhere, so each OS list is written once.
+macro_rules! where_os {
+    ($cond:meta, { $($yes:item)* } else { $($no:item)* }) => {
+        $(#[cfg($cond)] $yes)*
+        $(#[cfg(not($cond))] $no)*
+    };
+}
+
+/// "No such option here" (`ENOPROTOOPT`); unused where the OS has them all.
+#[allow(dead_code)]
+fn not_supported() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOPROTOOPT)
+}
+
+/// True for the errors that mean "no such option here": `ENOPROTOOPT`
+/// (the option is unknown at that level) and `EOPNOTSUPP`/`ENOTSUP`.
+pub fn is_not_supported(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(code) if code == libc::ENOPROTOOPT || code == libc::EOPNOTSUPP || code == libc::ENOTSUP)
+}
+
+/// `getsockopt(SOL_SOCKET, name)` of an `int` option.
+fn int_option(socket: &socket2::Socket, name: libc::c_int) -> io::Result<u32> {
+    let mut value: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are live locals; `len` holds the size of
+    // `value`, so the kernel writes at most that many bytes into it.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value.max(0) as u32)
+}
+
+/// `setsockopt(SOL_SOCKET, name)` of an `int` option.
+fn set_int_option(socket: &socket2::Socket, name: libc::c_int, value: u32) -> io::Result<()> {
+    let value = value.min(libc::c_int::MAX as u32) as libc::c_int;
+    // SAFETY: the pointer and length describe `value`, a live local the
+    // kernel only reads.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (&value as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `getsockopt(SO_RCVLOWAT)`.
+pub fn recv_lowat(socket: &socket2::Socket) -> io::Result<u32> {
+    int_option(socket, libc::SO_RCVLOWAT)
+}
+
+/// `setsockopt(SO_RCVLOWAT)`.
+pub fn set_recv_lowat(socket: &socket2::Socket, bytes: u32) -> io::Result<()> {
+    set_int_option(socket, libc::SO_RCVLOWAT, bytes)
+}
+
+/// `getsockopt(SO_ACCEPTCONN)`: whether `listen(2)` was called.
+pub fn accepts_connections(socket: &socket2::Socket) -> io::Result<bool> {
+    int_option(socket, libc::SO_ACCEPTCONN).map(|on| on != 0)
+}
+
+where_os!(not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin")), {
+    /// `getsockopt(SO_REUSEPORT)`.
+    pub fn reuse_port(socket: &socket2::Socket) -> io::Result<bool> {
+        socket.reuse_port()
+    }
+
+    /// `setsockopt(SO_REUSEPORT)`.
+    pub fn set_reuse_port(socket: &socket2::Socket, on: bool) -> io::Result<()> {
+        socket.set_reuse_port(on)
+    }
+} else {
+    pub fn reuse_port(_socket: &socket2::Socket) -> io::Result<bool> {
+        Err(not_supported())
+    }
+
+    pub fn set_reuse_port(_socket: &socket2::Socket, _on: bool) -> io::Result<()> {
+        Err(not_supported())
+    }
+});
+
+where_os!(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "fuchsia",
+    target_os = "illumos"
+), {
+    /// `getsockopt(IPV6_TCLASS)`.
+    pub fn traffic_class(socket: &socket2::Socket) -> io::Result<u32> {
+        socket.tclass_v6()
+    }
+
+    /// `setsockopt(IPV6_TCLASS)`.
+    pub fn set_traffic_class(socket: &socket2::Socket, class: u32) -> io::Result<()> {
+        socket.set_tclass_v6(class)
+    }
+} else {
+    pub fn traffic_class(_socket: &socket2::Socket) -> io::Result<u32> {
+        Err(not_supported())
+    }
+
+    pub fn set_traffic_class(_socket: &socket2::Socket, _class: u32) -> io::Result<()> {
+        Err(not_supported())
+    }
+});
+
+where_os!(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "dragonfly",
+    target_os = "fuchsia",
+    target_os = "illumos"
+), {
+    /// `getsockopt(TCP_KEEPIDLE | TCP_KEEPINTVL | TCP_KEEPCNT)`
+    /// (`TCP_KEEPALIVE` for the idle time on Apple platforms).
+    pub fn keepalive_param(socket: &socket2::Socket, param: KeepaliveParam) -> io::Result<u32> {
+        let secs = |time: Duration| time.as_secs().min(u64::from(u32::MAX)) as u32;
+        match param {
+            KeepaliveParam::Idle => socket.tcp_keepalive_time().map(secs),
+            KeepaliveParam::Interval => socket.tcp_keepalive_interval().map(secs),
+            KeepaliveParam::Count => socket.tcp_keepalive_retries(),
+        }
+    }
+
+    /// `setsockopt(TCP_KEEPIDLE | TCP_KEEPINTVL | TCP_KEEPCNT)` through
+    /// socket2's `set_tcp_keepalive`, which also turns `SO_KEEPALIVE` on.
+    pub fn set_keepalive_param(socket: &socket2::Socket, param: KeepaliveParam, value: u32) -> io::Result<()> {
+        let none = socket2::TcpKeepalive::new();
+        let time = Duration::from_secs(u64::from(value));
+        let params = match param {
+            KeepaliveParam::Idle => none.with_time(time),
+            KeepaliveParam::Interval => none.with_interval(time),
+            KeepaliveParam::Count => none.with_retries(value),
+        };
+        socket.set_tcp_keepalive(&params)
+    }
+} else {
+    pub fn keepalive_param(_socket: &socket2::Socket, _param: KeepaliveParam) -> io::Result<u32> {
+        Err(not_supported())
+    }
+
+    pub fn set_keepalive_param(_socket: &socket2::Socket, _param: KeepaliveParam, _value: u32) -> io::Result<()> {
+        Err(not_supported())
+    }
+});
