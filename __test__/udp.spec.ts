@@ -244,6 +244,18 @@ test('recv waits until its deadline, or until close', async (t) => {
   t.deepEqual(await s.connect('127.0.0.1', 9), [null, 'closed'])
 })
 
+test('an AbortSignal in place of expires: recv and connected send give up with aborted', async (t) => {
+  const s = await bound(t, 'inet', '127.0.0.1')
+  const controller = new AbortController()
+  const waiting = s.recv(Buffer.alloc(4), null, socket.sockaddr(), controller.signal)
+  setTimeout(() => controller.abort(), 10)
+  t.deepEqual(await waiting, [null, 'aborted'])
+  t.deepEqual(await s.recv(Buffer.alloc(4), null, null, AbortSignal.timeout(20)), [null, 'timeout'])
+  ok(await s.connect('127.0.0.1', portOf(s)))
+  t.deepEqual(await s.send(Buffer.from('me'), null, new AbortController().signal), [2], 'send(buf, maxlen, signal)')
+  t.deepEqual(await s.recv(Buffer.alloc(4), null, null, AbortSignal.timeout(1000)), [2])
+})
+
 test('a waiting recv wakes when a datagram arrives', async (t) => {
   const server = await bound(t, 'inet', '127.0.0.1')
   const client = await bound(t)

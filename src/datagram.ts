@@ -9,6 +9,7 @@ import * as native from './native.js'
 import { AddrInfo, type Family, type Host, type Port, type Protocol, resolveFor } from './addr.js'
 import { CLOSED, type Fail, OK_TRUE, type Result, fail, failWith } from './result.js'
 import {
+  type Expires,
   Io,
   Socket,
   checkBuffer,
@@ -62,14 +63,14 @@ export class DatagramSocket extends Socket {
    * `host, port` (`host` only for raw sockets; the path for Unix ones).
    * Waits while the socket buffer is full; returns the bytes sent.
    */
-  send(buf: Uint8Array, maxlen?: number | null, expires?: number): Promise<Result<number>>
-  send(buf: Uint8Array, maxlen: number | null | undefined, to: SockAddr | AddrInfo, expires?: number): Promise<Result<number>>
-  send(buf: Uint8Array, maxlen: number | null | undefined, host: string, port?: Port, expires?: number): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen: number | null | undefined, to: SockAddr | AddrInfo, expires?: Expires): Promise<Result<number>>
+  send(buf: Uint8Array, maxlen: number | null | undefined, host: string, port?: Port, expires?: Expires): Promise<Result<number>>
   send(buf: Uint8Array, maxlen?: number | null, ...args: unknown[]): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     const [to, port, expires] = this.destinationArgs(args, true)
     checkExpires(expires)
-    const deadline = expiresOf(expires as number | undefined)
+    const deadline = expiresOf(expires as Expires | undefined)
     if (to === undefined || to === null) {
       return transfer(this.state, Io.DatagramWrite, native.send, buf, len, undefined, deadline)
     }
@@ -90,7 +91,7 @@ export class DatagramSocket extends Socket {
    * datagram longer than `maxlen` returns `[null, 'message_truncated',
    * EMSGSIZE]`: `buf` holds its first `maxlen` bytes, the OS dropped the rest.
    */
-  recv(buf: Uint8Array, maxlen?: number | null, from?: SockAddr | null, expires?: number): Promise<Result<number>> {
+  recv(buf: Uint8Array, maxlen?: number | null, from?: SockAddr | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     if (from !== undefined && from !== null && !(from instanceof native.SockAddr)) {
       throw new TypeError('from must be an address made by socket.sockaddr()')
@@ -144,7 +145,7 @@ export class DatagramSocket extends Socket {
    */
   private destinationArgs(args: unknown[], withExpires: boolean): [unknown, Port, unknown] {
     const [to] = args
-    if (typeof to === 'number' && withExpires) return [undefined, undefined, to]
+    if ((typeof to === 'number' || to instanceof AbortSignal) && withExpires) return [undefined, undefined, to]
     const takesPort = typeof to === 'string' && this.type() === 'udp' && this.family() !== 'unix'
     return takesPort ? [to, args[1] as Port, args[2]] : [to, undefined, args[1]]
   }
