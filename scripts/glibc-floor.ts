@@ -71,7 +71,7 @@ export function glibcFloor(path: string): string | null {
 function main(args: string[]): number {
   const maxAt = args.indexOf('--max')
   const max = maxAt >= 0 ? args[maxAt + 1] : undefined
-  const files = args.filter((_, i) => i !== maxAt && i !== maxAt + 1)
+  const files = maxAt >= 0 ? args.filter((_, i) => i !== maxAt && i !== maxAt + 1) : args
   if (files.length === 0 || (maxAt >= 0 && !max)) {
     console.error('usage: glibc-floor.ts FILE... [--max VERSION]')
     return 2
