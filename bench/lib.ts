@@ -2,7 +2,7 @@
 // CPU pinning, child processes and statistics.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -56,6 +56,45 @@ export function pinned(cpu: number, command: string, args: string[]): [string, s
 /** `node --import tsx script ...args`, the way every TypeScript child runs. */
 export function nodeScript(script: string, args: string[] = []): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]]
+}
+
+/**
+ * The private copy of the release addon the benchmark's socket2 processes
+ * load (through napi-rs's `NAPI_RS_NATIVE_LIBRARY_PATH` override). The
+ * shared `socket2.<platform>.node` next to binding.js is rebuilt by whoever
+ * runs `npm run build:debug` in this tree, possibly in the middle of a run.
+ */
+const ADDON_COPY = path.join(ROOT, '.bench', 'socket2-release.node')
+
+/** The cdylib cargo builds for the binding crate on this OS. */
+function releaseLibrary(): string {
+  const file = { darwin: 'libsocket2_node.dylib', win32: 'socket2_node.dll' }[process.platform as string]
+  return path.join(ROOT, 'target', 'release', file ?? 'libsocket2_node.so')
+}
+
+/** Which addon the socket2 processes load, for the report. */
+export interface AddonInfo {
+  path: string
+  bytes: number
+  built: string
+}
+
+/**
+ * Makes every socket2 child load the release addon: with `build`, builds
+ * it (`cargo build --release -p socket2-node`) and copies it aside first;
+ * else uses the copy from an earlier build. Returns what is used, or
+ * `null` (the default loader's pick, possibly a debug build).
+ */
+export function useReleaseAddon(build: boolean): AddonInfo | null {
+  if (build) {
+    runOrThrow('cargo', ['build', '--release', '-p', 'socket2-node'])
+    mkdirSync(path.dirname(ADDON_COPY), { recursive: true })
+    copyFileSync(releaseLibrary(), ADDON_COPY)
+  }
+  if (!existsSync(ADDON_COPY)) return null
+  process.env.NAPI_RS_NATIVE_LIBRARY_PATH = ADDON_COPY
+  const stat = statSync(ADDON_COPY)
+  return { path: path.relative(ROOT, ADDON_COPY), bytes: stat.size, built: stat.mtime.toISOString() }
 }
 
 /** Runs a command to completion with inherited output; throws if it fails. */

@@ -19,10 +19,15 @@
 //   --warmup S        BENCH_WARMUP       unmeasured seconds before that (1)
 //   --reps N          BENCH_REPS         repetitions (3)
 //   --connections L   BENCH_CONNECTIONS  comma-separated counts (1,64,256)
-//   --no-build        skip building the bench crate and the addon
+//   --no-build        skip building the bench crate and the addon (the
+//                     addon copy from the last build is used if present)
 //   --no-timers       skip the timers benchmark
 //   --timers-only     run only the timers benchmark
 // Results: bench/results/latest.json.
+//
+// The socket2 processes load a private copy of the release addon
+// (.bench/socket2-release.node), not the shared one next to binding.js,
+// which other work in this tree may rebuild in debug mode during a run.
 
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -47,6 +52,7 @@ import {
   stopChild,
   stringOption,
   table,
+  useReleaseAddon,
 } from './lib'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
@@ -89,11 +95,6 @@ function connectionCounts(): number[] {
   return counts
 }
 
-function build(): void {
-  console.error('building the bench crate and the addon (release)...')
-  runOrThrow('cargo', ['build', '--release', '-p', 'socket2-bench'])
-  runOrThrow('npm', ['run', '--silent', 'build'])
-}
 
 /** One run: a fresh server on CPU 0, the load generator on CPU 1. */
 async function measure(server: Server, connections: number, warmup: number, duration: number): Promise<Run> {
@@ -206,7 +207,13 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
-  if (!hasFlag('no-build')) build()
+  const build = !hasFlag('no-build')
+  if (build) {
+    console.error('building the bench crate and the addon (release)...')
+    runOrThrow('cargo', ['build', '--release', '-p', 'socket2-bench'])
+  }
+  const addon = useReleaseAddon(build)
+  if (addon === null) console.error('no release addon copy (.bench/): socket2 loads the shared build, maybe debug')
   const pinning = canPin()
   if (!pinning) console.error('taskset is missing or cannot pin to CPUs 0 and 1: running UNPINNED')
 
@@ -235,6 +242,7 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? 'unknown',
     pinned: pinning,
+    addon: addon ?? 'the shared build next to binding.js',
     load_average: { before: loadBefore, after: loadAfter },
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,

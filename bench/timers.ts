@@ -26,6 +26,7 @@ import {
   pinned,
   runJson,
   table,
+  useReleaseAddon,
 } from './lib'
 
 const MESSAGE_BYTES = 64
@@ -176,6 +177,8 @@ if (require.main === module) {
     void measureHere(numberOption('sleepers', 'BENCH_SLEEPERS', 0), hasFlag('expires'), warmup, duration)
   } else {
     const reps = numberOption('reps', 'BENCH_REPS', 3)
+    // The children load the addon copy `npm run bench` built, if any.
+    useReleaseAddon(false)
     void runTimers({ warmup, duration, reps }).then((result) => console.log(timersTable(result)))
   }
 }

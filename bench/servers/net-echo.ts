@@ -20,3 +20,6 @@ const server = net.createServer({ noDelay: true }, (conn) => {
 server.listen(portFlag(), '127.0.0.1', () => {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`)
 })
+
+// Exit normally on SIGTERM (the driver's stop) so `--cpu-prof` gets written.
+process.on('SIGTERM', () => process.exit(0))

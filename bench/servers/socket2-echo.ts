@@ -59,3 +59,6 @@ async function main(): Promise<void> {
 }
 
 void main()
+
+// Exit normally on SIGTERM (the driver's stop) so `--cpu-prof` gets written.
+process.on('SIGTERM', () => process.exit(0))
