@@ -169,7 +169,9 @@ test('timers and fs keep running while a recv waits', async (t) => {
   t.true(socket.stats().waiting > 0, 'recv should still be waiting after the file read')
   t.deepEqual(await waiting, [null, 'timeout'])
   clearInterval(interval)
-  t.true(ticks >= 10, `the interval ticked only ${ticks} times in 300 ms`)
+  // 30 ticks on an idle machine; a blocked loop would give none. Leave room
+  // for a machine busy with other test processes.
+  t.true(ticks >= 3, `the interval ticked only ${ticks} times in 300 ms`)
 })
 
 test('the process exits by itself when nothing is pending', async (t) => {
