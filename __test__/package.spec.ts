@@ -334,6 +334,19 @@ test('without its platform package, the error names the platform and the fix', a
   t.false(/binding\.js:\d+/.test(out.stderr), "the loader's stack leaked")
 })
 
+test('when the installed binary fails to load, the error gives the reason', async (t) => {
+  // What a binary for another libc or OS version looks like to the loader.
+  const project = join(release.dir, 'broken-binary')
+  cpSync(release.project, project, { recursive: true })
+  writeFileSync(join(project, 'node_modules', platformPackage, binaryFile), 'not a shared library\n')
+  const out = await run(process.execPath, ['-e', `require('${manifest.name}')`], project, release.env)
+  t.not(out.code, 0)
+  t.log(out.stderr)
+  const reason = new RegExp(`${platformPackage} is installed but its binary failed to load: .*${binaryFile}`)
+  t.regex(out.stderr, reason)
+  t.false(out.stderr.includes('Cannot find native binding'), "the loader's error chain leaked")
+})
+
 test('on a platform with no prebuilt binary, the error lists the ones there are', async (t) => {
   // Node cannot be run on another platform here; pretend to be one.
   writeFileSync(join(release.project, 'elsewhere.cjs'), "Object.defineProperty(process, 'arch', { value: 'mips' })\n")

@@ -21,7 +21,10 @@ export function platformName(): { name: string; libc: string | null } {
   const { platform, arch } = process
   if (platform === 'win32') return { name: `${platform}-${arch}-msvc`, libc: null }
   if (platform !== 'linux') return { name: `${platform}-${arch}`, libc: null }
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined
+  // A report without network details (Node >= 20.13): those can mean slow DNS lookups.
+  const reporter = process.report as (NodeJS.ProcessReport & { excludeNetwork?: boolean }) | undefined
+  if (reporter) reporter.excludeNetwork = true
+  const report = reporter?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined
   const glibc = report?.header?.glibcVersionRuntime
   return glibc ? { name: `${platform}-${arch}-gnu`, libc: `glibc ${glibc}` } : { name: `${platform}-${arch}-musl`, libc: 'musl' }
 }
