@@ -70,7 +70,9 @@ test.serial('a reused fd and slot never receive the old socket’s events', asyn
   await oldPeer.send(Buffer.from('stale again'))
   t.deepEqual(await freshReader, [null, 'timeout'], 'the fresh socket must see neither data nor an error')
   binding.recv = realRecv
-  t.is(freshRecvs, 1, 'the fresh reader was woken without data of its own')
+  // One try before waiting, one last try when the deadline passes; a
+  // wrong wake-up would add another in between.
+  t.is(freshRecvs, 2, 'the fresh reader was woken without data of its own')
 
   // Its own peer's data arrives intact.
   await sendAll(freshPeer, Buffer.from('fresh'))
@@ -239,6 +241,20 @@ test('connection_reset: the peer closes with unread data; recv returns the error
   t.is(value, null)
   t.is(err, 'connection_reset')
   t.true(code! > 0)
+})
+
+test('connection_reset: the peer closes with linger 0 (an abortive close)', async (t) => {
+  const [client, server] = await pair(t)
+  ok(server.setopt('linger', 0))
+  t.deepEqual(server.getopt('linger'), [0])
+  server.close()
+  const [value, err] = await client.recv(Buffer.alloc(64), undefined, socket.clock() + 5)
+  t.is(value, null)
+  t.is(err, 'connection_reset')
+  // Sending afterwards fails with a tuple as well.
+  const sent = await client.send(Buffer.alloc(1024), undefined, socket.clock() + 5)
+  t.is(sent[0], null)
+  t.true(['connection_reset', 'broken_pipe'].includes(sent[1]!), `got ${sent[1]}`)
 })
 
 test('send on a reset connection returns an error tuple, never kills the process', async (t) => {

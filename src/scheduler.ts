@@ -41,6 +41,12 @@ export class SocketState {
   /** Set by events, cleared when a call would block (or a stream read was short). */
   readable = true
   writable = true
+  /**
+   * The peer closed (or the socket failed): no edge will follow the one
+   * that said so, so a short read no longer means "drained" (EOF or the
+   * error is still to be read).
+   */
+  readClosed = false
   closed = false
   readers: Waiter[] = []
   writers: Waiter[] = []
@@ -123,6 +129,7 @@ function dispatch(count: number): void {
     const bits = events[i * 3 + 2]
     if (bits & (READABLE | READ_CLOSED)) {
       state.readable = true
+      if (bits & READ_CLOSED) state.readClosed = true
       wakeAll(state.readers, Wake.Ready)
     }
     if (bits & (WRITABLE | WRITE_CLOSED)) {

@@ -217,9 +217,11 @@ export class TcpSocket extends Socket {
 
   private async acceptLoop(expires: Deadline): Promise<Result<TcpSocket>> {
     const state = this.state
+    // Set when the deadline or signal ended the wait: one last try, then give up.
+    let gaveUp: Wake = Wake.Ready
     for (;;) {
       if (state.closed) return CLOSED
-      if (state.readable) {
+      if (state.readable || gaveUp !== Wake.Ready) {
         const id = native.accept(state.id)
         if (id >= 0) {
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
@@ -229,8 +231,8 @@ export class TcpSocket extends Socket {
         if (id !== WOULD_BLOCK) return fail(id)
         state.readable = false
       }
-      const outcome = await waitReadable(state, expires)
-      if (outcome !== Wake.Ready) return notReady(outcome)
+      if (gaveUp !== Wake.Ready) return notReady(gaveUp)
+      gaveUp = await waitReadable(state, expires)
     }
   }
 
@@ -420,15 +422,18 @@ async function transferLoop<A>(
   expires: Deadline,
 ): Promise<Result<number>> {
   const writing = isWrite(io)
+  // Set when the deadline or signal ended the wait: one last try, so bytes
+  // that are there (readiness not seen yet) are never reported as a timeout.
+  let gaveUp: Wake = Wake.Ready
   for (;;) {
     if (state.closed) return CLOSED
-    if (isReady(state, io)) {
+    if (isReady(state, io) || gaveUp !== Wake.Ready) {
       const n = call(state.id, buf, len, extra)
       if (n !== WOULD_BLOCK) return transferred(state, io, n, len)
       markBlocked(state, io)
     }
-    const outcome = await (writing ? waitWritable(state, expires) : waitReadable(state, expires))
-    if (outcome !== Wake.Ready) return notReady(outcome)
+    if (gaveUp !== Wake.Ready) return notReady(gaveUp)
+    gaveUp = await (writing ? waitWritable(state, expires) : waitReadable(state, expires))
   }
 }
 
@@ -451,7 +456,7 @@ function transferred(state: SocketState, io: Io, n: number, len: number): Result
   if (n < 0) return fail(n)
   if (n < len) {
     if (io === Io.StreamWrite) state.writable = false
-    else if (io === Io.StreamRead && SHORT_READ_DRAINS && n > 0) state.readable = false
+    else if (io === Io.StreamRead && SHORT_READ_DRAINS && n > 0 && !state.readClosed) state.readable = false
   }
   return [n]
 }
