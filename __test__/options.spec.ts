@@ -1,6 +1,8 @@
 // Socket options: every option by a round trip (set, then get) or by its
 // effect on real loopback sockets; misuse throws at the call; an option the
-// socket or OS lacks is an error tuple.
+// socket or OS lacks is an error tuple. (linger 0's effect, close sending
+// RST, is in errors.spec.ts; multicast over a real interface in
+// multicast.spec.ts.)
 
 import { readFileSync } from 'node:fs'
 
@@ -175,18 +177,6 @@ test('effect of reuseport: two sockets bind one port only when both set it', asy
   const second = await udp(t)
   ok(second.setopt('reuseport', true))
   t.deepEqual(await second.bind('127.0.0.1', port), [true])
-})
-
-test('effect of linger 0: close sends RST, the peer sees connection_reset', async (t) => {
-  const [a, b] = await pair(t)
-  ok(a.setopt('linger', 0))
-  ok(await a.send(Buffer.from('bytes in flight')))
-  a.close()
-  const buf = Buffer.alloc(64)
-  // Data that arrived before the RST may be read first; then the reset.
-  let result = await b.recv(buf, null, socket.clock() + 2)
-  if (result[1] === undefined && result[0] > 0) result = await b.recv(buf, null, socket.clock() + 2)
-  t.is(result[1], 'connection_reset')
 })
 
 test('effect of rcvlowat: a waiting recv is not woken until that many bytes are there', async (t) => {

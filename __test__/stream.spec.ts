@@ -1,7 +1,6 @@
 // Stream helpers on TCP sockets: shutdown (half-close), sendall/recvall
 // (all the bytes, or the count moved before a failure), and what close()
-// sends. (RST on close: with unread data in errors.spec.ts, with linger 0
-// in options.spec.ts.)
+// sends. (RST on close, with unread data or linger 0: errors.spec.ts.)
 
 import test from 'ava'
 
