@@ -123,12 +123,15 @@ interface Release {
 }
 
 let release: Release
+/** The temporary directory, removed at the end even if packing failed midway. */
+let workDir: string | undefined
 
 test.before('pack the release and install it into a fresh project', async (t) => {
   t.timeout(110_000)
   const built = join(repo, binaryFile)
   if (!existsSync(built)) throw new Error(`${binaryFile} is not built: run \`npm run build\` first`)
   const dir = mkdtempSync(join(tmpdir(), 'socket2-release-'))
+  workDir = dir
   const env = userEnv(join(dir, 'bin'))
 
   // Stage what `npm pack` of the repo would ship, plus this platform's package.
@@ -178,7 +181,7 @@ test.before('pack the release and install it into a fresh project', async (t) =>
 })
 
 test.after.always('remove the temporary release', () => {
-  if (release) rmSync(release.dir, { recursive: true, force: true })
+  if (workDir) rmSync(workDir, { recursive: true, force: true })
 })
 
 /** Runs `node <file>` in the consumer project. */
