@@ -62,11 +62,14 @@ fn id(raw: f64) -> Id {
     Id::from_raw(raw as u64)
 }
 
+/// Runs `f` on the open socket `raw`, or returns `None`.
+pub(crate) fn with_socket<T>(raw: f64, f: impl FnOnce(&Socket) -> T) -> Option<T> {
+    with_reactor(|reactor| reactor.get(id(raw)).map(f)).flatten()
+}
+
 /// Runs `f` on the open socket `raw`, or returns [`CLOSED`].
 pub(crate) fn on_socket(raw: f64, f: impl FnOnce(&Socket) -> i32) -> i32 {
-    with_reactor(|reactor| reactor.get(id(raw)).map(f))
-        .flatten()
-        .unwrap_or(CLOSED)
+    with_socket(raw, f).unwrap_or(CLOSED)
 }
 
 /// The normalized name of an error code returned by these functions.

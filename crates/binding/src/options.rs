@@ -11,10 +11,9 @@ use std::net::IpAddr;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use socket2_core::options::{self, Interface, Opt, OptValue};
-use socket2_core::{Id, Socket};
+use socket2_core::Socket;
 
-use crate::ops::{encode_error, CLOSED};
-use crate::state::with_reactor;
+use crate::ops::{encode_error, with_socket, CLOSED};
 
 /// A multicast group and the interface to join it on: an IPv4 address
 /// (IPv4 groups) or an interface index (IPv6 groups); absent = any.
@@ -49,11 +48,6 @@ fn to_value(value: Either4<bool, u32, String, Membership>) -> io::Result<OptValu
             },
         },
     })
-}
-
-/// Runs `f` on the open socket `raw`, or returns `None`.
-fn with_socket<T>(raw: f64, f: impl FnOnce(&Socket) -> T) -> Option<T> {
-    with_reactor(|reactor| reactor.get(Id::from_raw(raw as u64)).map(f)).flatten()
 }
 
 /// `setsockopt(2)` for the option `name` (see `socket2_core::options`):
