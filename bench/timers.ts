@@ -1,8 +1,10 @@
 // Timers benchmark (issue 3: "10 000 pending deadlines cost no more per
 // operation than a handful do"). An in-process socket2 echo pair on
 // loopback ping-pongs 64-byte messages while 0, 10 or 10 000 other
-// coroutines wait on deadlines far in the future; it reports round trips
-// per second, so per-operation cost = 1 / rate.
+// coroutines wait on deadlines far in the future. It reports round trips
+// per second and the process's CPU time per round trip (user + system,
+// all threads: robust to the CPU being shared with other work, which a
+// rate is not).
 //
 // Two variants: recv without a deadline (pending deadlines must cost the
 // I/O path nothing), and recv with `expires` on every call (each wait then
@@ -87,7 +89,7 @@ async function measureHere(sleepers: number, withExpires: boolean, warmup: numbe
   const measureFrom = socket.clock() + warmup
   const measureTo = measureFrom + duration
   let completed = 0
-  let window: { from: number; atStart: number } | undefined
+  let window: { from: number; atStart: number; cpu: NodeJS.CpuUsage } | undefined
   for (;;) {
     // 64 bytes always fit an empty socket buffer: a short send is a bug.
     if (check(await client.send(message), 'client send') !== MESSAGE_BYTES) throw new Error('short send')
@@ -100,18 +102,20 @@ async function measureHere(sleepers: number, withExpires: boolean, warmup: numbe
     completed++
     const now = socket.clock()
     if (window === undefined) {
-      if (now >= measureFrom) window = { from: now, atStart: completed }
+      if (now >= measureFrom) window = { from: now, atStart: completed, cpu: process.cpuUsage() }
     } else if (now >= measureTo) {
+      const cpu = process.cpuUsage(window.cpu)
       const roundTrips = completed - window.atStart
       const seconds = now - window.from
       client.close()
-      const rate: Rate & { sleepers: number; expires: boolean; deadline_wait: string } = {
+      const rate: ChildResult = {
         sleepers,
         expires: withExpires,
         deadline_wait: wait.name,
         round_trips: roundTrips,
         seconds: Number(seconds.toFixed(6)),
         rate: Number((roundTrips / seconds).toFixed(1)),
+        cpu_us_per_round_trip: Number(((cpu.user + cpu.system) / roundTrips).toFixed(3)),
       }
       process.stdout.write(`${JSON.stringify(rate)}\n`)
       // The sleepers would wait a day: end here instead.
@@ -120,12 +124,37 @@ async function measureHere(sleepers: number, withExpires: boolean, warmup: numbe
   }
 }
 
+/** What one measurement prints. */
+interface ChildResult extends Rate {
+  sleepers: number
+  expires: boolean
+  deadline_wait: string
+  cpu_us_per_round_trip: number
+}
+
+/** One configuration's runs and medians. */
+interface TimersRun {
+  sleepers: number
+  expires: boolean
+  rates: number[]
+  median: number
+  cpu_us_per_round_trip: number[]
+  cpu_median: number
+}
+
 /** What the timers benchmark reports. */
 export interface TimersResult {
   deadline_wait: string
-  runs: Array<{ sleepers: number; expires: boolean; rates: number[]; median: number }>
-  /** Median per-op cost with 10 000 sleepers divided by the cost with 10 (1 = no cost). */
-  cost_ratio_10k_vs_10: { no_expires: number; expires: number }
+  runs: TimersRun[]
+  /**
+   * Per-round-trip cost with 10 000 sleepers divided by the cost with 10
+   * (1 = pending deadlines cost nothing), by median CPU time and by
+   * median rate.
+   */
+  cost_ratio_10k_vs_10: {
+    cpu: { no_expires: number; expires: number }
+    rate: { no_expires: number; expires: number }
+  }
 }
 
 /**
@@ -135,6 +164,7 @@ export interface TimersResult {
 export async function runTimers(options: { warmup: number; duration: number; reps: number }): Promise<TimersResult> {
   const configs = SLEEPER_COUNTS.flatMap((sleepers) => [false, true].map((expires) => ({ sleepers, expires })))
   const rates = configs.map(() => [] as number[])
+  const costs = configs.map(() => [] as number[])
   let waitName = ''
   for (let rep = 0; rep < options.reps; rep++) {
     for (let k = 0; k < configs.length; k++) {
@@ -143,31 +173,49 @@ export async function runTimers(options: { warmup: number; duration: number; rep
       const args = ['--child', '--sleepers', String(sleepers), '--warmup', String(options.warmup)]
       args.push('--duration', String(options.duration), ...(expires ? ['--expires'] : []))
       const [command, full] = pinned(0, ...nodeScript('bench/timers.ts', args))
-      const result = await runJson<Rate & { deadline_wait: string }>(command, full)
+      const result = await runJson<ChildResult>(command, full)
       waitName = result.deadline_wait
       rates[at].push(result.rate)
-      process.stderr.write(`  timers: ${sleepers} sleepers, expires ${expires}: ${kilo(result.rate)}/s\n`)
+      costs[at].push(result.cpu_us_per_round_trip)
+      const line = `${kilo(result.rate)}/s, ${result.cpu_us_per_round_trip.toFixed(2)} µs CPU/rt`
+      process.stderr.write(`  timers: ${sleepers} sleepers, expires ${expires}: ${line}\n`)
     }
   }
-  const runs = configs.map((config, i) => ({ ...config, rates: rates[i], median: median(rates[i]) }))
-  const medianOf = (sleepers: number, expires: boolean): number =>
-    runs.find((run) => run.sleepers === sleepers && run.expires === expires)!.median
-  const ratio = (expires: boolean): number => Number((medianOf(10, expires) / medianOf(10_000, expires)).toFixed(3))
-  return { deadline_wait: waitName, runs, cost_ratio_10k_vs_10: { no_expires: ratio(false), expires: ratio(true) } }
+  const runs: TimersRun[] = configs.map((config, i) => ({
+    ...config,
+    rates: rates[i],
+    median: median(rates[i]),
+    cpu_us_per_round_trip: costs[i],
+    cpu_median: median(costs[i]),
+  }))
+  const find = (sleepers: number, expires: boolean): TimersRun =>
+    runs.find((run) => run.sleepers === sleepers && run.expires === expires)!
+  const ratio = (a: number, b: number): number => Number((a / b).toFixed(3))
+  const byCpu = (expires: boolean): number => ratio(find(10_000, expires).cpu_median, find(10, expires).cpu_median)
+  const byRate = (expires: boolean): number => ratio(find(10, expires).median, find(10_000, expires).median)
+  return {
+    deadline_wait: waitName,
+    runs,
+    cost_ratio_10k_vs_10: {
+      cpu: { no_expires: byCpu(false), expires: byCpu(true) },
+      rate: { no_expires: byRate(false), expires: byRate(true) },
+    },
+  }
 }
 
 /** The timers table as text. */
 export function timersTable(result: TimersResult): string {
   const rows = [['recv deadline', ...SLEEPER_COUNTS.map((n) => `${n} sleepers`), 'cost 10k / cost 10']]
   for (const expires of [false, true]) {
-    const cells = SLEEPER_COUNTS.map((n) => {
-      const run = result.runs.find((r) => r.sleepers === n && r.expires === expires)!
-      return `${kilo(run.median)}/s`
-    })
-    const ratio = expires ? result.cost_ratio_10k_vs_10.expires : result.cost_ratio_10k_vs_10.no_expires
-    rows.push([expires ? 'expires' : 'none', ...cells, ratio.toFixed(2)])
+    const key = expires ? 'expires' : 'no_expires'
+    const pick = (n: number): TimersRun => result.runs.find((r) => r.sleepers === n && r.expires === expires)!
+    const label = expires ? 'expires' : 'none'
+    const cpu = result.cost_ratio_10k_vs_10.cpu[key].toFixed(2)
+    const rate = result.cost_ratio_10k_vs_10.rate[key].toFixed(2)
+    rows.push([`${label}: CPU/rt`, ...SLEEPER_COUNTS.map((n) => `${pick(n).cpu_median.toFixed(2)} µs`), cpu])
+    rows.push([`${label}: rate`, ...SLEEPER_COUNTS.map((n) => `${kilo(pick(n).median)}/s`), rate])
   }
-  return `${table(rows)}\n(sleepers wait via ${result.deadline_wait}; round trips/s, median)`
+  return `${table(rows)}\n(sleepers wait via ${result.deadline_wait}; medians; CPU = the process's user + system time)`
 }
 
 if (require.main === module) {
