@@ -111,13 +111,21 @@ export interface ChildOutcome {
  */
 export function runFixture(
   fixture: string,
-  options: { args?: string[]; nodeArgs?: string[]; timeoutMs?: number; killAfterOutputMs?: number } = {},
+  options: {
+    args?: string[]
+    nodeArgs?: string[]
+    /** Variables added to (or, when undefined, removed from) this process's environment. */
+    env?: NodeJS.ProcessEnv
+    timeoutMs?: number
+    killAfterOutputMs?: number
+  } = {},
 ): Promise<ChildOutcome> {
-  const { args = [], nodeArgs = [], timeoutMs = 10_000, killAfterOutputMs } = options
+  const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
   const file = join(__dirname, 'fixtures', fixture)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -148,6 +156,20 @@ export function runFixture(
       resolve({ code, signal, stdout, stderr, killed })
     })
   })
+}
+
+/**
+ * Runs `fixtures/idle-cpu.ts` (an idle server waiting in accept for a
+ * second) and checks it used under 100 ms of CPU meanwhile: no busy polling.
+ */
+export async function checkIdleCpu(t: ExecutionContext, env?: NodeJS.ProcessEnv): Promise<void> {
+  const child = await runFixture('idle-cpu.ts', { env, timeoutMs: 15_000 })
+  t.is(child.code, 0, child.stderr)
+  const { user, system, wall, acceptErr } = JSON.parse(child.stdout) as Record<string, number | string>
+  t.is(acceptErr, 'closed')
+  const cpuMs = ((user as number) + (system as number)) / 1000
+  t.log(`idle ${Math.round(wall as number)} ms: ${cpuMs.toFixed(1)} ms of CPU`)
+  t.true(cpuMs < 100, `used ${cpuMs} ms of CPU while idle`)
 }
 
 /** A fresh temporary directory, removed when the test ends. */

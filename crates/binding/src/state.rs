@@ -21,10 +21,6 @@ pub fn install(reactor: Reactor) {
     REACTOR.with(|cell| *cell.borrow_mut() = Some(reactor));
 }
 
-pub fn is_installed() -> bool {
-    REACTOR.with(|cell| cell.borrow().is_some())
-}
-
 /// Drops the reactor, closing every socket still open.
 pub fn uninstall() {
     let reactor = REACTOR.with(|cell| cell.borrow_mut().take());

@@ -189,6 +189,9 @@ pub fn parts(addr: &SockAddr) -> Option<Parts> {
     if let Some(ip) = addr.as_socket() {
         return Some(Parts::Ip(ip));
     }
+    // Windows sockets here are never Unix-domain (see `sys::check_supported`),
+    // and socket2 has no path accessor there.
+    #[cfg(unix)]
     if addr.is_unix() {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if let Some(name) = addr.as_abstract_namespace() {

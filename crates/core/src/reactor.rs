@@ -5,6 +5,11 @@
 //! an event for a socket that was closed — and whose fd number or slot was
 //! reused since — is dropped here instead of waking the wrong waiter.
 //!
+//! The blocking half, [`Poller`], can also run apart from the table, on a
+//! thread of its own: it reports `(slot, generation, readiness)` as the
+//! tokens carry them, and [`Reactor::retain_live`] checks them against the
+//! table on the table's own thread.
+//!
 //! Sockets are registered once, for both directions, edge-triggered (mio's
 //! contract): an event means "something changed, try the call again", and
 //! a caller that stops before `WouldBlock` must not expect another event for
@@ -14,10 +19,13 @@
 use std::io;
 use std::time::Duration;
 
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::socket::Socket;
 use crate::sys;
+
+/// Interrupts a [`Poller`] blocked on another thread ([`Poller::waker`]).
+pub use mio::Waker;
 
 /// Readiness bits written by [`Reactor::poll_into`].
 pub struct Readiness;
@@ -78,10 +86,6 @@ impl Id {
         }
     }
 
-    fn matches(self, token: Token) -> bool {
-        self.token() == token
-    }
-
     fn slot_of(token: Token) -> u32 {
         #[cfg(target_pointer_width = "64")]
         {
@@ -92,6 +96,121 @@ impl Id {
             token.0 as u32 & 0xff_ffff
         }
     }
+
+    /// The generation bits a token carries (all of them on 64-bit targets).
+    fn generation_of(token: Token) -> u32 {
+        #[cfg(target_pointer_width = "64")]
+        {
+            (token.0 as u64 >> 32) as u32 & GENERATION_MASK
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            token.0 as u32 >> 24
+        }
+    }
+
+    /// The part of `generation` a token carries.
+    fn token_generation(generation: u32) -> u32 {
+        Id::generation_of(Id::new(0, generation).token())
+    }
+}
+
+/// The token of the poller's [`Waker`]; no socket's token can equal it (see
+/// [`MAX_SLOTS`]).
+const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// Slots stay below this bound so that no socket token equals [`WAKE_TOKEN`]
+/// (on 32-bit targets the token of slot `0xff_ffff` with generation `0xff`
+/// would).
+#[cfg(target_pointer_width = "64")]
+const MAX_SLOTS: usize = u32::MAX as usize;
+#[cfg(not(target_pointer_width = "64"))]
+const MAX_SLOTS: usize = 0xff_ffff;
+
+/// The OS poller (an epoll fd, a kqueue, or an IOCP port) and its event
+/// buffer: the part of the reactor that blocks. It can live inside a
+/// [`Reactor`] (the caller polls with zero timeouts from its own loop) or on
+/// a thread of its own ([`Reactor::with_poller_apart`]), blocking there
+/// while the table of sockets stays on the caller's thread.
+pub struct Poller {
+    poll: Poll,
+    events: Events,
+}
+
+impl Poller {
+    /// `epoll_create1`, `kqueue` or `CreateIoCompletionPort`; at most `batch`
+    /// events are taken per [`Poller::poll_into`].
+    pub fn new(batch: usize) -> io::Result<Poller> {
+        Ok(Poller {
+            poll: Poll::new()?,
+            events: Events::with_capacity(batch.max(1)),
+        })
+    }
+
+    /// A handle that interrupts a blocking [`Poller::poll_into`] from any
+    /// thread (an eventfd, `EVFILT_USER`, or a completion packet). Create
+    /// at most one per poller.
+    pub fn waker(&self) -> io::Result<Waker> {
+        Waker::new(self.poll.registry(), WAKE_TOKEN)
+    }
+
+    /// Waits up to `timeout` (`None`: until an event or a wake-up; zero: just
+    /// look) and writes the events into `out` as `(slot, generation,
+    /// readiness)` triples, as the tokens carry them: nothing here knows
+    /// which sockets are still open, so a triple may name a socket closed
+    /// since. Pass them through [`Reactor::retain_live`] on the table's
+    /// thread. Wake-ups write nothing. Returns the number of triples.
+    pub fn poll_into(&mut self, timeout: Option<Duration>, out: &mut [u32]) -> io::Result<usize> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(err) => return Err(err),
+        }
+        let mut count = 0;
+        for event in self.events.iter() {
+            if count * 3 + 3 > out.len() {
+                break;
+            }
+            if event.token() == WAKE_TOKEN {
+                continue;
+            }
+            let mut readiness = 0;
+            if event.is_readable() {
+                readiness |= Readiness::READABLE;
+            }
+            if event.is_writable() {
+                readiness |= Readiness::WRITABLE;
+            }
+            if event.is_read_closed() || event.is_error() {
+                readiness |= Readiness::READ_CLOSED | Readiness::READABLE;
+            }
+            if event.is_write_closed() || event.is_error() {
+                readiness |= Readiness::WRITE_CLOSED | Readiness::WRITABLE;
+            }
+            out[count * 3] = Id::slot_of(event.token());
+            out[count * 3 + 1] = Id::generation_of(event.token());
+            out[count * 3 + 2] = readiness;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// The poller's own descriptor (the epoll or kqueue fd).
+    #[cfg(unix)]
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.as_raw_fd()
+    }
+}
+
+/// Where the reactor's poller is.
+enum Polling {
+    /// Inside: [`Reactor::poll_into`] polls it.
+    Here(Poller),
+    /// On another thread; sockets are registered through this handle
+    /// (`Registry::try_clone`: a `dup` of the epoll/kqueue fd, or a shared
+    /// reference to the IOCP port).
+    Apart(Registry),
 }
 
 struct Entry {
@@ -101,41 +220,69 @@ struct Entry {
 
 /// The table of open sockets and the poller they are registered with.
 pub struct Reactor {
-    poll: Poll,
-    events: Events,
+    polling: Polling,
+    #[cfg(unix)]
+    poller_fd: std::os::fd::RawFd,
     entries: Vec<Entry>,
     free: Vec<u32>,
 }
 
 impl Reactor {
-    /// A new poller (`epoll_create1`, `kqueue`, or an IOCP port); at most
-    /// `batch` events are taken per [`Reactor::poll_into`].
+    /// A new reactor with its poller inside (`epoll_create1`, `kqueue`, or
+    /// an IOCP port); at most `batch` events are taken per
+    /// [`Reactor::poll_into`].
     pub fn new(batch: usize) -> io::Result<Reactor> {
+        let poller = Poller::new(batch)?;
         Ok(Reactor {
-            poll: Poll::new()?,
-            events: Events::with_capacity(batch.max(1)),
+            #[cfg(unix)]
+            poller_fd: poller.fd(),
+            polling: Polling::Here(poller),
             entries: Vec::new(),
             free: Vec::new(),
         })
+    }
+
+    /// A new reactor whose poller is handed back to run elsewhere, typically
+    /// blocking on a thread of its own; the caller keeps the table, and
+    /// filters that poller's events through [`Reactor::retain_live`].
+    /// [`Reactor::poll_into`] is not available on such a reactor.
+    pub fn with_poller_apart(batch: usize) -> io::Result<(Reactor, Poller)> {
+        let poller = Poller::new(batch)?;
+        let reactor = Reactor {
+            #[cfg(unix)]
+            poller_fd: poller.fd(),
+            polling: Polling::Apart(poller.poll.registry().try_clone()?),
+            entries: Vec::new(),
+            free: Vec::new(),
+        };
+        Ok((reactor, poller))
+    }
+
+    fn registry(&self) -> &Registry {
+        match &self.polling {
+            Polling::Here(poller) => poller.poll.registry(),
+            Polling::Apart(registry) => registry,
+        }
     }
 
     /// The poller's own descriptor (the epoll or kqueue fd), for embedding the
     /// reactor into another loop that can watch a descriptor.
     #[cfg(unix)]
     pub fn poller_fd(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        self.poll.as_raw_fd()
+        self.poller_fd
     }
 
     /// Registers `socket` for both directions (`EPOLL_CTL_ADD` with
     /// `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`, or the kqueue/IOCP
     /// equivalents) and takes ownership of it.
-    pub fn insert(&mut self, socket: Socket) -> io::Result<Id> {
+    pub fn insert(&mut self, mut socket: Socket) -> io::Result<Id> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
-                let slot = u32::try_from(self.entries.len())
-                    .map_err(|_| io::Error::other("too many sockets"))?;
+                if self.entries.len() >= MAX_SLOTS {
+                    return Err(io::Error::other("too many sockets"));
+                }
+                let slot = self.entries.len() as u32;
                 self.entries.push(Entry {
                     generation: 0,
                     socket: None,
@@ -143,18 +290,17 @@ impl Reactor {
                 slot
             }
         };
-        let entry = &mut self.entries[slot as usize];
-        let id = Id::new(slot, entry.generation);
+        let id = Id::new(slot, self.entries[slot as usize].generation);
         if let Err(err) = sys::register(
-            self.poll.registry(),
-            socket.as_socket2(),
+            self.registry(),
+            socket.source_mut(),
             id.token(),
             Interest::READABLE | Interest::WRITABLE,
         ) {
             self.free.push(slot);
             return Err(err);
         }
-        entry.socket = Some(socket);
+        self.entries[slot as usize].socket = Some(socket);
         Ok(id)
     }
 
@@ -175,12 +321,12 @@ impl Reactor {
         if entry.generation != id.generation() {
             return None;
         }
-        let socket = entry.socket.take()?;
-        // The fd is closed right after, which removes it from the poller in
-        // any case; an error here changes nothing for the caller.
-        let _ = sys::deregister(self.poll.registry(), socket.as_socket2());
+        let mut socket = entry.socket.take()?;
         entry.generation = (entry.generation + 1) & GENERATION_MASK;
         self.free.push(id.slot());
+        // The fd is closed right after, which removes it from the poller in
+        // any case; an error here changes nothing for the caller.
+        let _ = sys::deregister(self.registry(), socket.source_mut());
         Some(socket)
     }
 
@@ -204,45 +350,41 @@ impl Reactor {
     /// Waits up to `timeout` (`None`: forever; zero: just look) for events
     /// and writes them into `out` as `(slot, generation, readiness)` triples.
     /// Events for closed sockets are dropped. Returns the number of triples;
-    /// `out` must hold `3 ×` the batch size given to [`Reactor::new`].
+    /// `out` must hold `3 ×` the batch size given to [`Reactor::new`]. Fails
+    /// with `Unsupported` on a reactor whose poller is apart.
     pub fn poll_into(&mut self, timeout: Option<Duration>, out: &mut [u32]) -> io::Result<usize> {
-        match self.poll.poll(&mut self.events, timeout) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
-            Err(err) => return Err(err),
-        }
-        let mut count = 0;
-        for event in self.events.iter() {
-            if count * 3 + 3 > out.len() {
-                break;
-            }
-            let slot = Id::slot_of(event.token());
+        let Polling::Here(poller) = &mut self.polling else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this reactor's poller runs apart",
+            ));
+        };
+        let count = poller.poll_into(timeout, out)?;
+        Ok(self.retain_live(out, count))
+    }
+
+    /// Keeps, of the first `count` triples in `out` (as written by
+    /// [`Poller::poll_into`]), those whose socket is still open in this
+    /// table with the same generation, moved to the front with their full
+    /// generation; returns how many were kept. This is the check that keeps
+    /// a closed socket's events away from a socket that reused its slot.
+    pub fn retain_live(&self, out: &mut [u32], count: usize) -> usize {
+        let count = count.min(out.len() / 3);
+        let mut kept = 0;
+        for at in 0..count {
+            let (slot, generation, readiness) = (out[at * 3], out[at * 3 + 1], out[at * 3 + 2]);
             let Some(entry) = self.entries.get(slot as usize) else {
                 continue;
             };
-            let id = Id::new(slot, entry.generation);
-            if entry.socket.is_none() || !id.matches(event.token()) {
+            if entry.socket.is_none() || Id::token_generation(entry.generation) != generation {
                 continue;
             }
-            let mut readiness = 0;
-            if event.is_readable() {
-                readiness |= Readiness::READABLE;
-            }
-            if event.is_writable() {
-                readiness |= Readiness::WRITABLE;
-            }
-            if event.is_read_closed() || event.is_error() {
-                readiness |= Readiness::READ_CLOSED | Readiness::READABLE;
-            }
-            if event.is_write_closed() || event.is_error() {
-                readiness |= Readiness::WRITE_CLOSED | Readiness::WRITABLE;
-            }
-            out[count * 3] = slot;
-            out[count * 3 + 1] = id.generation();
-            out[count * 3 + 2] = readiness;
-            count += 1;
+            out[kept * 3] = slot;
+            out[kept * 3 + 1] = entry.generation;
+            out[kept * 3 + 2] = readiness;
+            kept += 1;
         }
-        Ok(count)
+        kept
     }
 }
 
@@ -403,5 +545,88 @@ mod tests {
             }
         }
         assert_eq!(received, sent);
+    }
+
+    #[test]
+    fn retain_live_keeps_only_open_sockets_of_the_same_generation() {
+        let mut reactor = Reactor::new(16).unwrap();
+        let (old, _) = listener(&mut reactor);
+        drop(reactor.remove(old));
+        let (new, _) = listener(&mut reactor);
+        assert_eq!(new.slot(), old.slot());
+        let closed_slot = 7;
+        let mut out = [
+            old.slot(),
+            Id::token_generation(old.generation()),
+            Readiness::READABLE,
+            new.slot(),
+            Id::token_generation(new.generation()),
+            Readiness::WRITABLE,
+            closed_slot,
+            0,
+            Readiness::READABLE,
+        ];
+        let kept = reactor.retain_live(&mut out, 3);
+        assert_eq!(kept, 1);
+        assert_eq!(
+            out[..3],
+            [new.slot(), new.generation(), Readiness::WRITABLE]
+        );
+    }
+
+    #[test]
+    fn a_poller_apart_blocks_on_its_own_thread_and_wakes_on_request() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{mpsc, Arc};
+
+        let (mut reactor, mut poller) = Reactor::with_poller_apart(16).unwrap();
+        let err = reactor
+            .poll_into(Some(Duration::ZERO), &mut [0; 3])
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        let waker = poller.waker().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (batches, received) = mpsc::channel::<Vec<u32>>();
+        let thread = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut out = vec![0u32; 3 * 16];
+                loop {
+                    let n = poller.poll_into(None, &mut out).unwrap();
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                    if n > 0 && batches.send(out[..n * 3].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            })
+        };
+        // Registered while the other thread may already be blocked polling.
+        std::thread::sleep(Duration::from_millis(20));
+        let (server, addr) = listener(&mut reactor);
+        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let _ = client.connect(&addr).unwrap();
+        let mut seen = false;
+        for _ in 0..100 {
+            let Ok(mut batch) = received.recv_timeout(Duration::from_millis(20)) else {
+                continue;
+            };
+            let kept = reactor.retain_live(&mut batch, usize::MAX);
+            seen = batch[..kept * 3].chunks(3).any(|event| {
+                event[0] == server.slot()
+                    && event[1] == server.generation()
+                    && event[2] & Readiness::READABLE != 0
+            });
+            if seen {
+                break;
+            }
+        }
+        assert!(seen, "the listener's readiness reached the table");
+        stop.store(true, Ordering::Release);
+        waker.wake().unwrap();
+        let started = std::time::Instant::now();
+        thread.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

@@ -154,7 +154,8 @@ pub enum Connect {
 /// A non-blocking, close-on-exec socket.
 #[derive(Debug)]
 pub struct Socket {
-    inner: socket2::Socket,
+    /// The socket as the poller knows it; derefs to the `socket2::Socket`.
+    inner: sys::Source,
     kind: Kind,
     family: Family,
 }
@@ -163,6 +164,7 @@ impl Socket {
     /// `socket(2)` with `SOCK_NONBLOCK | SOCK_CLOEXEC` (or their equivalents).
     /// `protocol` 0 lets the OS pick (TCP for `tcp`, UDP for `udp`).
     pub fn open(kind: Kind, family: Family, protocol: i32) -> io::Result<Socket> {
+        sys::check_supported(kind, family)?;
         let protocol = (protocol != 0).then(|| Protocol::from(protocol));
         let inner = socket2::Socket::new(family.domain(), kind.socket_type(), protocol)?;
         Socket::from_socket2(inner, kind, family)
@@ -172,7 +174,7 @@ impl Socket {
         inner.set_nonblocking(true)?;
         sys::after_open(&inner)?;
         Ok(Socket {
-            inner,
+            inner: sys::Source::new(inner, kind)?,
             kind,
             family,
         })
@@ -191,6 +193,18 @@ impl Socket {
         &self.inner
     }
 
+    /// The poller's view of the socket, for the reactor's registration.
+    pub(crate) fn source_mut(&mut self) -> &mut sys::Source {
+        &mut self.inner
+    }
+
+    /// Runs one non-blocking call, repeated on `EINTR`, through the poller's
+    /// source: where the OS needs it (IOCP under mio), a `WouldBlock` re-arms
+    /// the socket's readiness.
+    fn io<T>(&self, mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+        self.inner.io(|| retry(&mut call))
+    }
+
     /// `bind(2)`.
     pub fn bind(&self, addr: &SockAddr) -> io::Result<()> {
         self.inner.bind(addr)
@@ -206,7 +220,7 @@ impl Socket {
     /// `connect(2)` on a non-blocking socket. [`Connect::InProgress`] means:
     /// wait until writable, then call [`Socket::take_error`].
     pub fn connect(&self, addr: &SockAddr) -> io::Result<Connect> {
-        match retry(|| self.inner.connect(addr)) {
+        match self.io(|| self.inner.connect(addr)) {
             Ok(()) => Ok(Connect::Done),
             Err(err) if sys::is_connect_in_progress(&err) => Ok(Connect::InProgress),
             Err(err) => Err(err),
@@ -224,19 +238,19 @@ impl Socket {
     /// `accept(2)` (`accept4` where the OS has it); the new socket is
     /// non-blocking and close-on-exec too.
     pub fn accept(&self) -> io::Result<(Socket, SockAddr)> {
-        let (inner, addr) = retry(|| self.inner.accept())?;
+        let (inner, addr) = self.io(|| self.inner.accept())?;
         Ok((Socket::from_socket2(inner, self.kind, self.family)?, addr))
     }
 
     /// `recv(2)` into `buf`. `Ok(0)` on a stream means the peer closed.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        retry(|| (&self.inner).read(buf))
+        self.io(|| (&*self.inner).read(buf))
     }
 
     /// `send(2)` from `buf`, never raising `SIGPIPE` (`MSG_NOSIGNAL` on Linux,
     /// `SO_NOSIGPIPE` set at open on Apple platforms).
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        retry(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))
+        self.io(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))
     }
 
     /// `recvmsg(2)` (`WSARecvFrom` on Windows): the next datagram into `buf`,
@@ -247,7 +261,7 @@ impl Socket {
         // SAFETY: the OS only writes initialized bytes into the buffer and
         // never de-initializes it; `u8` and `MaybeUninit<u8>` share a layout.
         let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        let (len, flags, sender) = retry(|| {
+        let (len, flags, sender) = self.io(|| {
             self.inner
                 .recv_from_vectored(&mut [MaybeUninitSlice::new(&mut *uninit)])
         })?;
@@ -265,7 +279,7 @@ impl Socket {
 
     /// `sendto(2)`: one datagram to `addr`.
     pub fn send_to(&self, buf: &[u8], addr: &SockAddr) -> io::Result<usize> {
-        retry(|| self.inner.send_to_with_flags(buf, addr, sys::SEND_FLAGS))
+        self.io(|| self.inner.send_to_with_flags(buf, addr, sys::SEND_FLAGS))
     }
 
     /// Dissolves a datagram socket's association made by `connect`, so it

@@ -1,11 +1,14 @@
 //! Unix: epoll (Linux, Android), kqueue (macOS, BSDs) through mio.
 
 use std::io;
+use std::ops::Deref;
 use std::os::fd::AsRawFd;
 
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 use socket2::Domain;
+
+use crate::socket::{Family, Kind};
 
 /// epoll and kqueue raise a new edge whenever data arrives.
 pub const SHORT_READ_DRAINS: bool = true;
@@ -59,19 +62,50 @@ pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::ETIMEDOUT)
 }
 
+/// Every socket type and family can be opened here.
+pub fn check_supported(_kind: Kind, _family: Family) -> io::Result<()> {
+    Ok(())
+}
+
+/// A socket as the poller knows it. epoll and kqueue keep no per-socket
+/// state in user space, so the socket itself is all there is.
+#[derive(Debug)]
+pub struct Source(socket2::Socket);
+
+impl Source {
+    pub fn new(socket: socket2::Socket, _kind: Kind) -> io::Result<Source> {
+        Ok(Source(socket))
+    }
+
+    /// Runs one non-blocking call. Nothing to re-arm after `EAGAIN`: the
+    /// kernel raises the next edge by itself.
+    #[inline]
+    pub fn io<T>(&self, call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        call()
+    }
+}
+
+impl Deref for Source {
+    type Target = socket2::Socket;
+
+    fn deref(&self) -> &socket2::Socket {
+        &self.0
+    }
+}
+
 /// `EPOLL_CTL_ADD` / `EV_ADD` for the socket's fd, edge-triggered.
 pub fn register(
     registry: &Registry,
-    socket: &socket2::Socket,
+    source: &mut Source,
     token: Token,
     interest: Interest,
 ) -> io::Result<()> {
-    registry.register(&mut SourceFd(&socket.as_raw_fd()), token, interest)
+    registry.register(&mut SourceFd(&source.0.as_raw_fd()), token, interest)
 }
 
 /// `EPOLL_CTL_DEL` / `EV_DELETE`.
-pub fn deregister(registry: &Registry, socket: &socket2::Socket) -> io::Result<()> {
-    registry.deregister(&mut SourceFd(&socket.as_raw_fd()))
+pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
+    registry.deregister(&mut SourceFd(&source.0.as_raw_fd()))
 }
 
 /// Reported with a truncated datagram.

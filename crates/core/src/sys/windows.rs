@@ -1,16 +1,31 @@
 //! Windows: IOCP through mio.
 //!
-//! mio drives IOCP through the AFD driver and can only register its own
-//! socket types, re-arming interest after an operation returns
-//! `WouldBlock`. Arbitrary sockets (raw, Unix) cannot be registered; TCP and
-//! UDP sockets are registered through mio's types. Short reads do not mean
-//! "drained" here.
+//! mio polls sockets with the AFD driver and keeps each registration's state
+//! (the pending `IOCTL_AFD_POLL`, the interests still armed) inside its own
+//! socket objects. An event disarms the interests it reported, and only an
+//! I/O call made *through that mio object* that fails with `WouldBlock`
+//! arms them again; dropping the object deregisters it. So every registered
+//! socket here is owned by a real mio source ([`Source`]), and every call
+//! that may return `WouldBlock` runs inside [`Source::io`] (mio's `try_io`).
+//! socket2 makes the calls themselves, through a non-owning view of the same
+//! `SOCKET`.
+//!
+//! Raw and Unix-domain sockets are not offered here: opening one fails with
+//! `not_supported`.
 
 use std::io;
-use std::os::windows::io::{AsRawSocket, FromRawSocket, IntoRawSocket};
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::os::windows::io::{AsRawSocket, FromRawSocket};
 
 use mio::{Interest, Registry, Token};
 use socket2::Domain;
+
+use crate::socket::{Family, Kind};
+
+/// `WSAEOPNOTSUPP`: what opening a socket this build does not offer fails
+/// with (named `not_supported` by the error mapping).
+const WSAEOPNOTSUPP: i32 = 10045;
 
 /// IOCP under mio re-arms only after `WouldBlock`.
 pub const SHORT_READ_DRAINS: bool = false;
@@ -37,32 +52,88 @@ pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(WSAETIMEDOUT)
 }
 
-/// Registers through a borrowed mio `UdpSocket` view of the socket: mio's
-/// Windows registration only needs the raw `SOCKET` and works for stream
-/// and datagram sockets alike. The view is forgotten, never closed.
+/// Only TCP and UDP sockets are offered on Windows, the two kinds mio wraps
+/// there; raw and Unix-domain sockets fail with `not_supported`.
+pub fn check_supported(kind: Kind, family: Family) -> io::Result<()> {
+    if kind == Kind::Raw || family == Family::Unix {
+        return Err(io::Error::from_raw_os_error(WSAEOPNOTSUPP));
+    }
+    Ok(())
+}
+
+/// The mio object that owns the `SOCKET` and its registration state.
+#[derive(Debug)]
+enum Owner {
+    /// Streams and listeners alike: mio's `TcpListener` has no `try_io`,
+    /// and a `TcpStream`'s registration and re-arming are the same calls
+    /// (its `try_io` works for `accept` as mio's own `accept` does).
+    Tcp(mio::net::TcpStream),
+    Udp(mio::net::UdpSocket),
+}
+
+/// A registered socket: the owning mio object plus a socket2 view of the
+/// same `SOCKET` for the calls themselves.
+#[derive(Debug)]
+pub struct Source {
+    owner: Owner,
+    /// Never dropped: the `SOCKET` is closed once, by `owner`.
+    view: ManuallyDrop<socket2::Socket>,
+}
+
+impl Source {
+    pub fn new(socket: socket2::Socket, kind: Kind) -> io::Result<Source> {
+        let raw = socket.as_raw_socket();
+        let owner = match kind {
+            Kind::Tcp => Owner::Tcp(mio::net::TcpStream::from_std(socket.into())),
+            Kind::Udp => Owner::Udp(mio::net::UdpSocket::from_std(socket.into())),
+            Kind::Raw => return Err(io::Error::from_raw_os_error(WSAEOPNOTSUPP)),
+        };
+        // SAFETY: `raw` is the open `SOCKET` now owned by `owner`, which lives
+        // exactly as long as the view (both are fields of this `Source`); the
+        // view is `ManuallyDrop`, so it never closes the socket.
+        let view = ManuallyDrop::new(unsafe { socket2::Socket::from_raw_socket(raw) });
+        Ok(Source { owner, view })
+    }
+
+    /// Runs one non-blocking call through mio's `try_io`: when it fails with
+    /// `WouldBlock`, mio re-arms the socket's interests so the next change
+    /// of readiness is reported.
+    pub fn io<T>(&self, call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        match &self.owner {
+            Owner::Tcp(socket) => socket.try_io(call),
+            Owner::Udp(socket) => socket.try_io(call),
+        }
+    }
+}
+
+impl Deref for Source {
+    type Target = socket2::Socket;
+
+    fn deref(&self) -> &socket2::Socket {
+        &self.view
+    }
+}
+
+/// Starts an `IOCTL_AFD_POLL` for the socket on the poller's completion
+/// port (at the next poll, or at once if another thread is polling).
 pub fn register(
     registry: &Registry,
-    socket: &socket2::Socket,
+    source: &mut Source,
     token: Token,
     interest: Interest,
 ) -> io::Result<()> {
-    with_mio_view(socket, |view| registry.register(view, token, interest))
+    match &mut source.owner {
+        Owner::Tcp(socket) => registry.register(socket, token, interest),
+        Owner::Udp(socket) => registry.register(socket, token, interest),
+    }
 }
 
-pub fn deregister(registry: &Registry, socket: &socket2::Socket) -> io::Result<()> {
-    with_mio_view(socket, |view| registry.deregister(view))
-}
-
-fn with_mio_view<T>(
-    socket: &socket2::Socket,
-    f: impl FnOnce(&mut mio::net::UdpSocket) -> io::Result<T>,
-) -> io::Result<T> {
-    // SAFETY: the raw socket stays owned by `socket`; the view is turned back
-    // into a raw socket (not closed) before returning.
-    let mut view = unsafe { mio::net::UdpSocket::from_raw_socket(socket.as_raw_socket()) };
-    let result = f(&mut view);
-    let _ = view.into_raw_socket();
-    result
+/// Cancels the socket's pending AFD poll; no event for it follows.
+pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
+    match &mut source.owner {
+        Owner::Tcp(socket) => registry.deregister(socket),
+        Owner::Udp(socket) => registry.deregister(socket),
+    }
 }
 
 /// `WSAEMSGSIZE`: reported with a truncated datagram.

@@ -1,0 +1,342 @@
+//! Wakes JavaScript when the reactor has events.
+//!
+//! Two drivers, one contract: each batch of ready events is written into the
+//! shared `Uint32Array` as `(slot, generation, readiness)` triples, checked
+//! against this environment's socket table (a closed socket's events never
+//! reach a socket that reused its slot), and handed to JavaScript with one
+//! `dispatch(count)` call through `napi_make_callback`, which also runs the
+//! promise continuations the batch resolved.
+//!
+//! * [`uv`] (the default on Unix): one libuv `uv_poll_t` on Node's loop
+//!   watches the poller's own descriptor (the epoll or kqueue fd). No extra
+//!   thread, no busy polling: an idle process sleeps in libuv's own
+//!   `epoll_wait`.
+//! * [`thread`] (Windows, and runtimes that do not export libuv, such as Bun
+//!   and Deno): the poller blocks on a thread of its own and wakes the
+//!   JavaScript thread through a napi threadsafe function.
+//!
+//! `SOCKET2_DRIVER`, read once per environment at `init`, picks one:
+//! `libuv` (fail if the runtime lacks it), `thread` (behave exactly as in a
+//! runtime without libuv: take the fallback), or unset/`auto`.
+
+use std::cell::Cell;
+use std::ptr;
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+use crate::state;
+
+mod thread;
+#[cfg(unix)]
+mod uv;
+
+/// Events per batch handed to JavaScript.
+const BATCH: usize = 1024;
+
+/// Which driver `SOCKET2_DRIVER` asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Auto,
+    Libuv,
+    Thread,
+}
+
+impl Choice {
+    fn from_env() -> Result<Choice> {
+        match std::env::var("SOCKET2_DRIVER") {
+            Err(std::env::VarError::NotPresent) => Ok(Choice::Auto),
+            Ok(value) => match value.as_str() {
+                "" | "auto" => Ok(Choice::Auto),
+                "libuv" => Ok(Choice::Libuv),
+                "thread" => Ok(Choice::Thread),
+                other => Err(Error::new(
+                    Status::InvalidArg,
+                    format!("SOCKET2_DRIVER must be 'auto', 'libuv' or 'thread', not '{other}'"),
+                )),
+            },
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::new(
+                Status::InvalidArg,
+                "SOCKET2_DRIVER must be 'auto', 'libuv' or 'thread'",
+            )),
+        }
+    }
+}
+
+thread_local! {
+    /// The driver running in this environment, once `init` succeeded.
+    static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Creates this environment's reactor and starts the driver that watches it;
+/// returns the driver's name (`libuv` or `thread`).
+///
+/// `events` is the shared batch buffer (`3 × 1024` entries: slot, generation,
+/// readiness); `dispatch(count)` is called with each batch.
+#[napi(ts_args_type = "events: Uint32Array, dispatch: (count: number) => void")]
+pub fn init(env: Env, events: Unknown, dispatch: Unknown) -> Result<String> {
+    if let Some(name) = RUNNING.with(Cell::get) {
+        return Ok(name.to_string());
+    }
+    let choice = Choice::from_env()?;
+    let raw_env = env.raw();
+    let dispatcher = Dispatcher::new(raw_env, events.raw(), dispatch.raw())?;
+    let name = start(raw_env, choice, dispatcher)?;
+    RUNNING.with(|running| running.set(Some(name)));
+    Ok(name.to_string())
+}
+
+/// libuv when the runtime has it and nothing asks otherwise; the thread
+/// driver when it does not (or `SOCKET2_DRIVER=thread` says to act as if).
+#[cfg(unix)]
+fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
+    let uv_loop = match choice {
+        Choice::Thread => None,
+        Choice::Auto | Choice::Libuv => uv::event_loop(env),
+    };
+    match (uv_loop, choice) {
+        (Some(uv_loop), _) => uv::start(env, uv_loop, dispatcher).map(|()| "libuv"),
+        (None, Choice::Libuv) => {
+            // SAFETY: `env` is the current environment; nothing was started.
+            unsafe { dispatcher.destroy() };
+            Err(Error::new(
+                Status::GenericFailure,
+                "SOCKET2_DRIVER=libuv, but this runtime does not expose libuv to \
+                 native addons; unset it to use the thread driver",
+            ))
+        }
+        (None, _) => thread::start(env, dispatcher).map(|()| "thread"),
+    }
+}
+
+/// IOCP completion ports cannot be watched by libuv's `uv_poll_t`, so
+/// Windows always runs the thread driver.
+#[cfg(not(unix))]
+fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
+    if choice == Choice::Libuv {
+        // SAFETY: `env` is the current environment; nothing was started.
+        unsafe { dispatcher.destroy() };
+        return Err(Error::new(
+            Status::GenericFailure,
+            "SOCKET2_DRIVER=libuv is not available on this platform; unset it",
+        ));
+    }
+    thread::start(env, dispatcher).map(|()| "thread")
+}
+
+/// The driver running in this environment (`libuv` or `thread`), or `null`
+/// before the first socket is opened.
+#[napi]
+pub fn driver_name() -> Option<String> {
+    RUNNING.with(Cell::get).map(str::to_string)
+}
+
+/// Keeps the process alive while a coroutine waits, and lets it exit when
+/// none does: `uv_ref`/`uv_unref` on the poll handle, or
+/// `napi_ref_threadsafe_function`/`napi_unref_threadsafe_function`.
+#[napi]
+pub fn set_active(env: Env, active: bool) {
+    #[cfg(unix)]
+    uv::set_active(active);
+    thread::set_active(env.raw(), active);
+}
+
+/// Called by a driver's cleanup hook: the environment is going away.
+fn stopped() {
+    RUNNING.with(|running| running.set(None));
+    state::uninstall();
+}
+
+fn check(status: sys::napi_status, what: &str) -> Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Status::GenericFailure,
+            format!("{what} failed ({status})"),
+        ))
+    }
+}
+
+/// What either driver needs to hand a batch to JavaScript: the `dispatch`
+/// function and the events buffer (both held by references), the buffer's
+/// memory, and an async context for `napi_make_callback`.
+struct Dispatcher {
+    env: sys::napi_env,
+    dispatch: sys::napi_ref,
+    events: sys::napi_ref,
+    events_ptr: *mut u32,
+    async_context: sys::napi_async_context,
+}
+
+impl Dispatcher {
+    fn new(
+        env: sys::napi_env,
+        events: sys::napi_value,
+        dispatch: sys::napi_value,
+    ) -> Result<Dispatcher> {
+        let (events_ptr, events_len) = typed_array_u32(env, events)?;
+        if events_len < BATCH * 3 {
+            return Err(Error::new(Status::InvalidArg, "events buffer too small"));
+        }
+        let mut made = Dispatcher {
+            env,
+            dispatch: ptr::null_mut(),
+            events: ptr::null_mut(),
+            events_ptr,
+            async_context: ptr::null_mut(),
+        };
+        let mut resource = ptr::null_mut();
+        let mut name = ptr::null_mut();
+        // SAFETY: napi calls on the current environment with valid
+        // out-pointers. The references keep the function and the buffer alive
+        // for the driver's lifetime, so `events_ptr` stays valid (the
+        // ArrayBuffer is not detachable while we hold it: the scheduler never
+        // transfers it).
+        let made_all = unsafe {
+            check(
+                sys::napi_create_reference(env, dispatch, 1, &mut made.dispatch),
+                "napi_create_reference",
+            )
+            .and_then(|()| {
+                check(
+                    sys::napi_create_reference(env, events, 1, &mut made.events),
+                    "napi_create_reference",
+                )
+            })
+            .and_then(|()| {
+                check(
+                    sys::napi_create_object(env, &mut resource),
+                    "napi_create_object",
+                )
+            })
+            .and_then(|()| {
+                check(
+                    sys::napi_create_string_utf8(env, c"socket2.poll".as_ptr(), 12, &mut name),
+                    "napi_create_string_utf8",
+                )
+            })
+            .and_then(|()| {
+                check(
+                    sys::napi_async_init(env, resource, name, &mut made.async_context),
+                    "napi_async_init",
+                )
+            })
+        };
+        match made_all {
+            Ok(()) => Ok(made),
+            Err(err) => {
+                // SAFETY: on the current environment; frees what was made.
+                unsafe { made.destroy() };
+                Err(err)
+            }
+        }
+    }
+
+    /// Runs `f` on the first batch of the shared buffer.
+    ///
+    /// # Safety
+    /// On the environment's thread, outside any JavaScript frame: JavaScript
+    /// only reads the buffer during `dispatch`.
+    unsafe fn with_events<T>(&self, f: impl FnOnce(&mut [u32]) -> T) -> T {
+        // SAFETY: `events_ptr` points to at least `BATCH * 3` u32s (checked in
+        // `new`) of the Uint32Array the `events` reference keeps alive, and
+        // per the contract nothing else touches them while `f` runs.
+        f(unsafe { std::slice::from_raw_parts_mut(self.events_ptr, BATCH * 3) })
+    }
+
+    /// Calls `dispatch(count)` in a handle scope through `napi_make_callback`,
+    /// so that the microtasks (promise continuations) the batch queued run
+    /// before control returns to the event loop.
+    ///
+    /// # Safety
+    /// On the environment's thread, outside any JavaScript frame.
+    unsafe fn dispatch(&self, count: usize) {
+        let env = self.env;
+        let mut scope = ptr::null_mut();
+        // SAFETY: per the contract; every out-pointer is a valid local and the
+        // scope is closed on every path below.
+        unsafe {
+            if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+                return;
+            }
+            let mut func = ptr::null_mut();
+            let mut recv = ptr::null_mut();
+            let mut arg = ptr::null_mut();
+            let mut result = ptr::null_mut();
+            if sys::napi_get_reference_value(env, self.dispatch, &mut func) == sys::Status::napi_ok
+                && sys::napi_get_global(env, &mut recv) == sys::Status::napi_ok
+                && sys::napi_create_uint32(env, count as u32, &mut arg) == sys::Status::napi_ok
+            {
+                let status = sys::napi_make_callback(
+                    env,
+                    self.async_context,
+                    recv,
+                    func,
+                    1,
+                    &arg,
+                    &mut result,
+                );
+                if status == sys::Status::napi_pending_exception {
+                    // Nothing above us can catch it: report it like any other
+                    // uncaught exception ('uncaughtException', or exit).
+                    let mut error = ptr::null_mut();
+                    if sys::napi_get_and_clear_last_exception(env, &mut error)
+                        == sys::Status::napi_ok
+                    {
+                        sys::napi_fatal_exception(env, error);
+                    }
+                }
+            }
+            sys::napi_close_handle_scope(env, scope);
+        }
+    }
+
+    /// Releases the references and the async context.
+    ///
+    /// # Safety
+    /// On the environment's thread, once; the dispatcher is not used after.
+    unsafe fn destroy(self) {
+        // SAFETY: per the contract; null members were never created.
+        unsafe {
+            if !self.async_context.is_null() {
+                sys::napi_async_destroy(self.env, self.async_context);
+            }
+            if !self.dispatch.is_null() {
+                sys::napi_delete_reference(self.env, self.dispatch);
+            }
+            if !self.events.is_null() {
+                sys::napi_delete_reference(self.env, self.events);
+            }
+        }
+    }
+}
+
+fn typed_array_u32(env: sys::napi_env, value: sys::napi_value) -> Result<(*mut u32, usize)> {
+    let mut kind = 0;
+    let mut length = 0;
+    let mut data = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    let mut offset = 0;
+    // SAFETY: all out-pointers are valid locals; napi checks `value`'s type.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut kind,
+            &mut length,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        )
+    };
+    check(status, "napi_get_typedarray_info")?;
+    if kind != sys::TypedarrayType::uint32_array {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "events must be a Uint32Array",
+        ));
+    }
+    Ok((data.cast(), length))
+}
