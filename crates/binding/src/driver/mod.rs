@@ -93,7 +93,8 @@ pub fn init(env: Env, events: Unknown, dispatch: Unknown) -> Result<String> {
 fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
     let uv_loop = match choice {
         Choice::Thread => None,
-        Choice::Auto | Choice::Libuv => uv::event_loop(env),
+        Choice::Auto | Choice::Libuv if dispatcher.on_node => uv::event_loop(env),
+        Choice::Auto | Choice::Libuv => None,
     };
     match (uv_loop, choice) {
         (Some(uv_loop), _) => uv::start(env, uv_loop, dispatcher).map(|()| "libuv"),
@@ -107,6 +108,32 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             ))
         }
         (None, _) => thread::start(env, dispatcher).map(|()| "thread"),
+    }
+}
+
+/// Whether this runtime is Node, whose libuv is real: Bun exports
+/// libuv-named functions to addons that abort the process (`uv_poll_init`
+/// among them), and Deno gives addons a loop that never runs a `uv_poll_t`.
+/// Both say who they are in `process.versions`.
+fn runs_on_node(env: sys::napi_env) -> bool {
+    let mut global = ptr::null_mut();
+    let mut process = ptr::null_mut();
+    let mut versions = ptr::null_mut();
+    let (mut bun, mut deno) = (true, true);
+    // SAFETY: napi calls on the current environment, inside `init` (so in a
+    // handle scope), with valid out-pointers and NUL-terminated names.
+    unsafe {
+        sys::napi_get_global(env, &mut global) == sys::Status::napi_ok
+            && sys::napi_get_named_property(env, global, c"process".as_ptr(), &mut process)
+                == sys::Status::napi_ok
+            && sys::napi_get_named_property(env, process, c"versions".as_ptr(), &mut versions)
+                == sys::Status::napi_ok
+            && sys::napi_has_named_property(env, versions, c"bun".as_ptr(), &mut bun)
+                == sys::Status::napi_ok
+            && sys::napi_has_named_property(env, versions, c"deno".as_ptr(), &mut deno)
+                == sys::Status::napi_ok
+            && !bun
+            && !deno
     }
 }
 
@@ -168,6 +195,8 @@ struct Dispatcher {
     events: sys::napi_ref,
     events_ptr: *mut u32,
     async_context: sys::napi_async_context,
+    /// Node, not Bun or Deno (see [`runs_on_node`]).
+    on_node: bool,
 }
 
 impl Dispatcher {
@@ -186,6 +215,7 @@ impl Dispatcher {
             events: ptr::null_mut(),
             events_ptr,
             async_context: ptr::null_mut(),
+            on_node: runs_on_node(env),
         };
         let mut resource = ptr::null_mut();
         let mut name = ptr::null_mut();
@@ -298,9 +328,15 @@ impl Dispatcher {
     /// # Safety
     /// On the environment's thread, once; the dispatcher is not used after.
     unsafe fn destroy(self) {
-        // SAFETY: per the contract; null members were never created.
+        let mut scope = ptr::null_mut();
+        // SAFETY: per the contract; null members were never created. The
+        // handle scope is for cleanup hooks and libuv callbacks, which run
+        // outside any JavaScript scope.
+        // Deno aborts the process on `napi_async_destroy` in a cleanup hook,
+        // so outside Node the context is left to the departing environment.
         unsafe {
-            if !self.async_context.is_null() {
+            let scoped = sys::napi_open_handle_scope(self.env, &mut scope) == sys::Status::napi_ok;
+            if !self.async_context.is_null() && self.on_node {
                 sys::napi_async_destroy(self.env, self.async_context);
             }
             if !self.dispatch.is_null() {
@@ -308,6 +344,9 @@ impl Dispatcher {
             }
             if !self.events.is_null() {
                 sys::napi_delete_reference(self.env, self.events);
+            }
+            if scoped {
+                sys::napi_close_handle_scope(self.env, scope);
             }
         }
     }
