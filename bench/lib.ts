@@ -58,6 +58,11 @@ export function nodeScript(script: string, args: string[] = []): [string, string
   return [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]]
 }
 
+/** `node script ...args` for a plain JavaScript child (no loader in the process). */
+export function plainNodeScript(script: string, args: string[] = []): [string, string[]] {
+  return [process.execPath, [path.join(ROOT, script), ...args]]
+}
+
 /**
  * The private copy of the release addon the benchmark's socket2 processes
  * load (through napi-rs's `NAPI_RS_NATIVE_LIBRARY_PATH` override). The

@@ -1,8 +1,8 @@
 // The benchmark suite (`npm run bench`): 64-byte TCP echo ping-pong on
 // loopback against three servers, then the timers benchmark.
 //
-// Servers: socket2 (bench/servers/socket2-echo.ts), node:net
-// (bench/servers/net-echo.ts) and the native mio reference
+// Servers: socket2 (bench/servers/socket2-echo.js), node:net
+// (bench/servers/net-echo.js) and the native mio reference
 // (crates/bench echo-server). Each run starts a fresh server pinned to
 // CPU 0 and the native load generator (crates/bench loadgen) pinned to
 // CPU 1; servers take turns within each repetition (the starting server
@@ -43,7 +43,7 @@ import {
   kilo,
   load,
   median,
-  nodeScript,
+  plainNodeScript,
   numberOption,
   pinned,
   runJson,
@@ -64,8 +64,8 @@ interface Server {
 }
 
 const SERVERS: Server[] = [
-  { name: 'socket2', command: () => nodeScript('bench/servers/socket2-echo.ts', ['--port', '0']) },
-  { name: 'node:net', command: () => nodeScript('bench/servers/net-echo.ts', ['--port', '0']) },
+  { name: 'socket2', command: () => plainNodeScript('bench/servers/socket2-echo.js', ['--port', '0']) },
+  { name: 'node:net', command: () => plainNodeScript('bench/servers/net-echo.js', ['--port', '0']) },
   { name: 'mio', command: () => [path.join(RELEASE, 'echo-server'), ['--port', '0']] },
 ]
 
@@ -211,6 +211,8 @@ async function main(): Promise<void> {
   if (build) {
     console.error('building the bench crate and the addon (release)...')
     runOrThrow('cargo', ['build', '--release', '-p', 'socket2-bench'])
+    // The servers run the compiled package (index.js), as users do.
+    runOrThrow('npx', ['tsc', '-p', 'tsconfig.json'])
   }
   const addon = useReleaseAddon(build)
   if (addon === null) console.error('no release addon copy (.bench/): socket2 loads the shared build, maybe debug')

@@ -28,6 +28,11 @@ import {
 export const SockAddr = native.SockAddr
 export type SockAddr = NativeSockAddr
 
+// Read once: the module namespace re-exports through getters.
+const nativeSend = native.send
+const nativeSendTo = native.sendTo
+const nativeRecvFrom = native.recvFrom
+
 /**
  * `socket.sockaddr()`: an empty address for `recv` to fill with each
  * sender (reuse it across calls), or a copy of an {@link AddrInfo} entry or
@@ -72,16 +77,16 @@ export class DatagramSocket extends Socket {
     checkExpires(expires)
     const deadline = expiresOf(expires as Expires | undefined)
     if (to === undefined || to === null) {
-      return transfer(this.state, Io.DatagramWrite, native.send, buf, len, undefined, deadline)
+      return transfer(this.state, Io.DatagramWrite, nativeSend, buf, len, undefined, deadline)
     }
     const found = this.resolve(to as Destination, port)
     if (found instanceof Promise) {
       return found.then((r): Result<number> | Promise<Result<number>> =>
-        r[1] !== undefined ? r : transfer(this.state, Io.DatagramWrite, native.sendTo, buf, len, r[0], deadline),
+        r[1] !== undefined ? r : transfer(this.state, Io.DatagramWrite, nativeSendTo, buf, len, r[0], deadline),
       )
     }
     if (isFail(found)) return Promise.resolve(found)
-    return transfer(this.state, Io.DatagramWrite, native.sendTo, buf, len, found, deadline)
+    return transfer(this.state, Io.DatagramWrite, nativeSendTo, buf, len, found, deadline)
   }
 
   /**
@@ -97,7 +102,7 @@ export class DatagramSocket extends Socket {
       throw new TypeError('from must be an address made by socket.sockaddr()')
     }
     checkExpires(expires)
-    return transfer(this.state, Io.DatagramRead, native.recvFrom, buf, len, from ?? null, expiresOf(expires))
+    return transfer(this.state, Io.DatagramRead, nativeRecvFrom, buf, len, from ?? null, expiresOf(expires))
   }
 
   /**

@@ -24,7 +24,7 @@ export type Wake = (typeof Wake)[keyof typeof Wake]
  */
 export type Deadline = number | AbortSignal | undefined
 
-type Resolve = (outcome: Wake) => void
+export type Resolve = (outcome: Wake) => void
 
 /** A pending wait: on one socket direction and/or a deadline. */
 interface Waiter {
@@ -100,8 +100,16 @@ export function untrack(state: SocketState): boolean {
 }
 
 function wakeAll(list: Waiter[], outcome: Wake): void {
-  if (list.length === 0) return
-  const woken = list.splice(0, list.length)
+  const count = list.length
+  if (count === 0) return
+  if (count === 1) {
+    // The usual case (one coroutine per direction): no array copy.
+    const waiter = list.pop()!
+    waiter.list = null
+    settle(waiter, outcome)
+    return
+  }
+  const woken = list.splice(0, count)
   for (const waiter of woken) {
     waiter.list = null
     settle(waiter, outcome)
@@ -164,30 +172,45 @@ export function waitUntil(expires: Deadline): Promise<Wake> {
  * `TimeoutError`, as `AbortSignal.timeout()` gives, else `Aborted`).
  */
 function wait(list: Waiter[] | null, expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => {
-    const waiter: Waiter = { done: false, resolve, list: null, deadline: Infinity, heapIndex: -1, signal: null }
-    setWaiting(1)
-    if (typeof expires === 'number') {
-      if (expires <= clock()) {
-        settle(waiter, Wake.Timeout)
-        return
-      }
-      if (expires !== Infinity) {
-        waiter.deadline = expires
-        heapPush(waiter)
-      }
-    } else if (expires !== undefined) {
-      if (expires.aborted) {
-        settle(waiter, abortOutcome(expires))
-        return
-      }
-      watchSignal(waiter, expires)
+  return new Promise<Wake>((resolve) => waitThen(list, expires, resolve))
+}
+
+/**
+ * {@link waitReadable} / {@link waitWritable} without a promise: `then` is
+ * called once with the outcome, from the event dispatch, the deadline timer
+ * or `untrack`. For hot paths that drive their own retry loop.
+ */
+export function whenReadable(state: SocketState, expires: Deadline, then: Resolve): void {
+  waitThen(state.readers, expires, then)
+}
+
+export function whenWritable(state: SocketState, expires: Deadline, then: Resolve): void {
+  waitThen(state.writers, expires, then)
+}
+
+function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve): void {
+  const waiter: Waiter = { done: false, resolve, list: null, deadline: Infinity, heapIndex: -1, signal: null }
+  setWaiting(1)
+  if (typeof expires === 'number') {
+    if (expires <= clock()) {
+      settle(waiter, Wake.Timeout)
+      return
     }
-    if (list !== null) {
-      waiter.list = list
-      list.push(waiter)
+    if (expires !== Infinity) {
+      waiter.deadline = expires
+      heapPush(waiter)
     }
-  })
+  } else if (expires !== undefined) {
+    if (expires.aborted) {
+      settle(waiter, abortOutcome(expires))
+      return
+    }
+    watchSignal(waiter, expires)
+  }
+  if (list !== null) {
+    waiter.list = list
+    list.push(waiter)
+  }
 }
 
 /** Monotonic time in seconds. */

@@ -24,10 +24,16 @@ import {
   untrack,
   waitReadable,
   waitWritable,
+  whenReadable,
+  whenWritable,
 } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
+// Read once: the module namespace re-exports through getters, too slow for
+// the per-message path.
+const nativeSend = native.send
+const nativeRecv = native.recv
 
 /** Closes sockets nobody closed once they are garbage-collected. */
 const collector = new FinalizationRegistry<SocketState>((state) => {
@@ -288,7 +294,7 @@ export class TcpSocket extends Socket {
   send(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
-    return transfer(this.state, Io.StreamWrite, native.send, buf, len, undefined, expiresOf(expires))
+    return transfer(this.state, Io.StreamWrite, nativeSend, buf, len, undefined, expiresOf(expires))
   }
 
   /**
@@ -298,7 +304,7 @@ export class TcpSocket extends Socket {
   recv(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
     checkExpires(expires)
-    return transfer(this.state, Io.StreamRead, native.recv, buf, len, undefined, expiresOf(expires))
+    return transfer(this.state, Io.StreamRead, nativeRecv, buf, len, undefined, expiresOf(expires))
   }
 
   /**
@@ -309,7 +315,7 @@ export class TcpSocket extends Socket {
   sendall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
     const total = checkBuffer(buf, len)
     checkExpires(expires)
-    return moveAll(this.state, Io.StreamWrite, native.send, buf, total, expiresOf(expires))
+    return moveAll(this.state, Io.StreamWrite, nativeSend, buf, total, expiresOf(expires))
   }
 
   /**
@@ -320,7 +326,7 @@ export class TcpSocket extends Socket {
   recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
     const total = checkBuffer(buf, len)
     checkExpires(expires)
-    return moveAll(this.state, Io.StreamRead, native.recv, buf, total, expiresOf(expires))
+    return moveAll(this.state, Io.StreamRead, nativeRecv, buf, total, expiresOf(expires))
   }
 
   /**
@@ -346,7 +352,7 @@ export type Transferred =
   | [value: null, err: ErrorName, code: number | undefined, transferred: number]
 
 /** Moves `buf[0..total]` through `transfer` until done, EOF or an error. */
-async function moveAll(
+function moveAll(
   state: SocketState,
   io: Io,
   call: TransferCall<undefined>,
@@ -354,7 +360,32 @@ async function moveAll(
   total: number,
   expires: Deadline,
 ): Promise<Transferred> {
-  let done = 0
+  // The common case, everything in one call on a ready socket, settles here
+  // without an async function; the loop below takes over otherwise.
+  if (total > 0 && !state.closed && isReady(state, io)) {
+    const n = call(state.id, buf, total, undefined)
+    if (n === total) return Promise.resolve(OK_TRUE)
+    if (n === WOULD_BLOCK) markBlocked(state, io)
+    else if (n < 0) return Promise.resolve(failedAfter(fail(n), 0))
+    else if (n === 0) return Promise.resolve([null, 'eof', undefined, 0])
+    else {
+      noteCount(state, io, n, total)
+      return moveRest(state, io, call, buf, total, n, expires)
+    }
+  }
+  return moveRest(state, io, call, buf, total, 0, expires)
+}
+
+/** `moveAll` from `done` bytes on, waiting as needed. */
+async function moveRest(
+  state: SocketState,
+  io: Io,
+  call: TransferCall<undefined>,
+  buf: Uint8Array,
+  total: number,
+  done: number,
+  expires: Deadline,
+): Promise<Transferred> {
   while (done < total) {
     // A view only after a partial transfer: the common single call allocates nothing.
     const rest = done === 0 ? buf : buf.subarray(done)
@@ -364,6 +395,10 @@ async function moveAll(
     done += n
   }
   return OK_TRUE
+}
+
+function failedAfter(failure: Fail, done: number): Transferred {
+  return [null, failure[1], failure[2], done]
 }
 
 /**
@@ -412,7 +447,7 @@ export function transfer<A>(
   return transferLoop(state, io, call, buf, len, extra, expires)
 }
 
-async function transferLoop<A>(
+function transferLoop<A>(
   state: SocketState,
   io: Io,
   call: TransferCall<A>,
@@ -421,20 +456,26 @@ async function transferLoop<A>(
   extra: A,
   expires: Deadline,
 ): Promise<Result<number>> {
-  const writing = isWrite(io)
-  // Set when the deadline or signal ended the wait: one last try, so bytes
-  // that are there (readiness not seen yet) are never reported as a timeout.
-  let gaveUp: Wake = Wake.Ready
-  for (;;) {
-    if (state.closed) return CLOSED
-    if (isReady(state, io) || gaveUp !== Wake.Ready) {
-      const n = call(state.id, buf, len, extra)
-      if (n !== WOULD_BLOCK) return transferred(state, io, n, len)
-      markBlocked(state, io)
+  // Driven by the scheduler's callbacks rather than an async function: one
+  // promise per blocked call, and the retry runs right in the event
+  // dispatch, before the woken coroutine resumes.
+  return new Promise<Result<number>>((resolve) => {
+    const waitAgain = isWrite(io) ? whenWritable : whenReadable
+    const retry = (outcome: Wake): void => {
+      if (state.closed) return resolve(CLOSED)
+      // A deadline or signal ended the wait: one last try, so bytes that are
+      // there (readiness not seen yet) are never reported as a timeout.
+      const gaveUp = outcome !== Wake.Ready
+      if (gaveUp || isReady(state, io)) {
+        const n = call(state.id, buf, len, extra)
+        if (n !== WOULD_BLOCK) return resolve(transferred(state, io, n, len))
+        markBlocked(state, io)
+      }
+      if (gaveUp) return resolve(notReady(outcome))
+      waitAgain(state, expires, retry)
     }
-    if (gaveUp !== Wake.Ready) return notReady(gaveUp)
-    gaveUp = await (writing ? waitWritable(state, expires) : waitReadable(state, expires))
-  }
+    retry(Wake.Ready)
+  })
 }
 
 /** The odd values of {@link Io} send. */
@@ -454,11 +495,20 @@ function markBlocked(state: SocketState, io: Io): void {
 /** The tuple for a call's count or error; a short stream count clears readiness. */
 function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> {
   if (n < 0) return fail(n)
+  noteCount(state, io, n, len)
+  return [n]
+}
+
+/**
+ * What a short count says about readiness: a stream write that moved less
+ * than asked found the buffer full; a stream read, the socket drained
+ * (where `SHORT_READ_DRAINS`, and unless the peer closed: no edge follows).
+ */
+function noteCount(state: SocketState, io: Io, n: number, len: number): void {
   if (n < len) {
     if (io === Io.StreamWrite) state.writable = false
     else if (io === Io.StreamRead && SHORT_READ_DRAINS && n > 0 && !state.readClosed) state.readable = false
   }
-  return [n]
 }
 
 /** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */

@@ -15,6 +15,7 @@
 mod addr;
 mod datagram;
 mod driver;
+mod hot;
 mod ops;
 mod options;
 mod state;

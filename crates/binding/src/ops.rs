@@ -51,6 +51,7 @@ pub(crate) fn encode_error(err: io::Error) -> i32 {
     }
 }
 
+/// A byte count (or 0 for done), or the encoded error.
 pub(crate) fn encode(result: io::Result<usize>) -> i32 {
     match result {
         Ok(n) => n.min(i32::MAX as usize) as i32,
@@ -194,23 +195,8 @@ pub fn accept(id_raw: f64) -> f64 {
     }
 }
 
-/// `recv(2)` into `buf[0..maxlen]` (clamped to the buffer). 0 on a stream
-/// means the peer closed.
-#[napi]
-pub fn recv(id_raw: f64, mut buf: Uint8ArraySlice, maxlen: u32) -> i32 {
-    // SAFETY: JavaScript is paused for the length of this call and nothing
-    // keeps the slice past it, so no other code reads or writes the bytes.
-    let buf = unsafe { buf.as_mut() };
-    let len = buf.len().min(maxlen as usize);
-    on_socket(id_raw, |s| encode(s.recv(&mut buf[..len])))
-}
-
-/// `send(2)` from `buf[0..maxlen]` (clamped to the buffer).
-#[napi]
-pub fn send(id_raw: f64, buf: Uint8ArraySlice, maxlen: u32) -> i32 {
-    let len = buf.len().min(maxlen as usize);
-    on_socket(id_raw, |s| encode(s.send(&buf[..len])))
-}
+// `recv` and `send`, the per-message calls, are raw Node-API functions in
+// `hot.rs`.
 
 /// `shutdown(2)`: `how` is 0 (`SHUT_RD`), 1 (`SHUT_WR`) or 2 (`SHUT_RDWR`).
 #[napi]

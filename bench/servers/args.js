@@ -1,7 +1,8 @@
 // Command-line parsing shared by the benchmark's echo servers.
+'use strict'
 
 /** The value of `--port N` (0, the default, lets the OS choose). */
-export function portFlag(): number {
+function portFlag() {
   const at = process.argv.indexOf('--port')
   if (at < 0) return 0
   const port = Number(process.argv[at + 1])
@@ -10,3 +11,5 @@ export function portFlag(): number {
   }
   return port
 }
+
+module.exports = { portFlag }
