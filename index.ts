@@ -34,6 +34,15 @@ export function epollFd(): number | null {
   return fd >= 0 ? fd : null
 }
 
+/**
+ * Which driver carries readiness to JavaScript in this thread: `'libuv'`
+ * (a `uv_poll` on Node's loop) or `'thread'` (a poller thread); `null` before
+ * the first socket opens.
+ */
+export function driverName(): 'libuv' | 'thread' | null {
+  return native.driverName() as 'libuv' | 'thread' | null
+}
+
 /** What is open and waiting in this thread, for leak checks and diagnostics. */
 export function stats(): { sockets: number; waiting: number; threads: number } {
   return { sockets: openCount(), waiting: waitingCount(), threads: threadCount() }

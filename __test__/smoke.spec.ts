@@ -19,3 +19,12 @@ test('a TCP echo round trip over loopback', async (t) => {
   server.close()
   t.deepEqual(socket.stats().waiting, 0)
 })
+
+test('driverName() names the driver once a socket is open', (t) => {
+  const [s, err] = socket.tcp()
+  if (err) return t.fail(err)
+  // Linux without SOCKET2_DRIVER: the libuv driver (a uv_poll on Node's loop).
+  const expected = process.env.SOCKET2_DRIVER === 'thread' ? 'thread' : 'libuv'
+  t.is(socket.driverName(), expected)
+  s.close()
+})
