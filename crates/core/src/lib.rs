@@ -13,6 +13,8 @@
 //! plus [`error`], the one place that turns OS errors into the normalized names
 //! the JavaScript API returns. OS specifics live in `sys/`.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod addr;
 pub mod error;
 pub mod options;
