@@ -64,6 +64,23 @@ export async function listener(t: ExecutionContext): Promise<{ server: socket.Tc
   return { server, port: addr.port()! }
 }
 
+/** A UDP socket closed when the test ends, bound to `host` (any port) unless `host` is null. */
+export async function boundUdp(
+  t: ExecutionContext,
+  family: 'inet' | 'inet6' = 'inet',
+  host: string | null = null,
+): Promise<socket.UdpSocket> {
+  const s = ok(socket.udp(family))
+  t.teardown(() => s.close())
+  if (host !== null) ok(await s.bind(host, 0))
+  return s
+}
+
+/** The port a socket is bound to. */
+export function portOf(s: socket.Socket): number {
+  return ok(s.localAddr()).port()!
+}
+
 /** A connected TCP pair on loopback: [client, server side]. */
 export async function pair(t: ExecutionContext): Promise<[socket.TcpSocket, socket.TcpSocket]> {
   const { server, port } = await listener(t)

@@ -10,7 +10,7 @@ import type { ExecutionContext } from 'ava'
 import test from 'ava'
 
 import * as socket from '../index'
-import { checkLeaksAtEnd, ok, pair } from './helpers'
+import { boundUdp, checkLeaksAtEnd, ok, pair, portOf } from './helpers'
 
 checkLeaksAtEnd(test)
 
@@ -20,16 +20,7 @@ function tcp(t: ExecutionContext, family: socket.Family = 'inet'): socket.TcpSoc
   return s
 }
 
-async function udp(t: ExecutionContext, family: 'inet' | 'inet6' = 'inet', host: string | null = null) {
-  const s = ok(socket.udp(family))
-  t.teardown(() => s.close())
-  if (host !== null) ok(await s.bind(host, 0))
-  return s
-}
-
-function portOf(s: socket.Socket): number {
-  return ok(s.localAddr()).port()!
-}
+const udp = boundUdp
 
 /** Sets `name` to each value and reads each back. */
 function roundTrip<K extends socket.SetOptionName & socket.GetOptionName>(

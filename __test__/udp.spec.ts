@@ -4,25 +4,14 @@
 
 import { constants } from 'node:os'
 
-import type { ExecutionContext } from 'ava'
 import test from 'ava'
 
 import * as socket from '../index'
-import { checkLeaksAtEnd, ok } from './helpers'
+import { boundUdp, checkLeaksAtEnd, ok, portOf } from './helpers'
 
 checkLeaksAtEnd(test)
 
-/** A UDP socket closed when the test ends, bound to `host` (any port) unless `host` is null. */
-async function bound(t: ExecutionContext, family: 'inet' | 'inet6' = 'inet', host: string | null = null) {
-  const s = ok(socket.udp(family))
-  t.teardown(() => s.close())
-  if (host !== null) ok(await s.bind(host, 0))
-  return s
-}
-
-function portOf(s: socket.Socket): number {
-  return ok(s.localAddr()).port()!
-}
+const bound = boundUdp
 
 test('udp(): type, family, protocol; bad arguments throw at the call', (t) => {
   const s = ok(socket.udp())
