@@ -444,18 +444,6 @@ export function transfer<A>(
     if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
     markBlocked(state, io)
   }
-  return transferLoop(state, io, call, buf, len, extra, expires)
-}
-
-function transferLoop<A>(
-  state: SocketState,
-  io: Io,
-  call: TransferCall<A>,
-  buf: Uint8Array,
-  len: number,
-  extra: A,
-  expires: Deadline,
-): Promise<Result<number>> {
   // Driven by the scheduler's callbacks rather than an async function: one
   // promise per blocked call, and the retry runs right in the event
   // dispatch, before the woken coroutine resumes.
