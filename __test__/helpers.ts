@@ -103,6 +103,11 @@ export function ok<T>(result: socket.Result<T>): T {
   return result[0]
 }
 
+/** Checks a `sendall`/`recvall` result: throws an Error naming the failure and the count moved. */
+export function whole(result: socket.Transferred): void {
+  if (result[1] !== undefined) throw new Error(`expected all bytes through, got ${result[1]} after ${result[3]}`)
+}
+
 /** Sends all of `buf[0..len]`, however many calls it takes. */
 export async function sendAll(s: socket.TcpSocket, buf: Uint8Array, len = buf.length): Promise<void> {
   for (let off = 0; off < len; ) off += ok(await s.send(buf.subarray(off, len)))
