@@ -138,7 +138,8 @@ export interface ChildOutcome {
 }
 
 /**
- * Runs `node --import tsx [nodeArgs] <fixture> [args]` from the repo root and
+ * Runs `node --import tsx [nodeArgs] <fixture> [args]` (no tsx for a `.js`
+ * fixture) from the repo root and
  * waits for it, killing it (SIGKILL) after `timeoutMs`, or `killAfterOutputMs`
  * after its first output on stdout.
  */
@@ -156,7 +157,9 @@ export function runFixture(
   const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
   const file = join(__dirname, 'fixtures', fixture)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
+    // A plain .js fixture runs as users run the compiled package: no loader.
+    const loader = file.endsWith('.js') ? [] : ['--import', 'tsx']
+    const child = spawn(process.execPath, [...loader, ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,6 +31,8 @@ interface Waiter {
   done: boolean
   resolve: Resolve
   list: Waiter[] | null
+  /** Where it stands in `list`, so leaving it is O(1) (10 000 waits on one socket happen). */
+  listIndex: number
   deadline: number
   heapIndex: number
   signal: AbortSignal | null
@@ -124,8 +126,14 @@ function settle(waiter: Waiter, outcome: Wake): void {
   if (waiter.done) return
   waiter.done = true
   if (waiter.list !== null) {
-    const at = waiter.list.indexOf(waiter)
-    if (at >= 0) waiter.list.splice(at, 1)
+    // Swap with the last: waiters of one list are woken together, so their
+    // order matters little, and a timed-out wait leaves in O(1).
+    const list = waiter.list
+    const last = list.pop()!
+    if (last !== waiter) {
+      list[waiter.listIndex] = last
+      last.listIndex = waiter.listIndex
+    }
     waiter.list = null
   }
   if (waiter.heapIndex >= 0) heapRemove(waiter)
@@ -202,6 +210,7 @@ function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve, re
     done: false,
     resolve,
     list: null,
+    listIndex: -1,
     deadline: Infinity,
     heapIndex: -1,
     signal: null,
@@ -228,7 +237,7 @@ function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve, re
   if (waiter.deadline !== Infinity) heapPush(waiter)
   if (list !== null) {
     waiter.list = list
-    list.push(waiter)
+    waiter.listIndex = list.push(waiter) - 1
   }
 }
 
