@@ -19,18 +19,18 @@ import {
   type Deadline,
   type SocketState,
   Wake,
+  Waiter,
   clock,
   ensureInit,
   nextTurn,
   spend,
-  whenFdReleased,
-  whenNextTurn,
   track,
   untrack,
+  waitOn,
   waitReadable,
   waitWritable,
-  whenReadable,
-  whenWritable,
+  whenFdReleased,
+  yieldTurn,
 } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
@@ -501,27 +501,45 @@ export function transfer<A>(
       yielding = true
     }
   }
-  // Driven by the scheduler's callbacks rather than an async function: one
-  // promise per blocked call, and the retry runs right in the event
-  // dispatch, before the woken coroutine resumes.
+  // Driven by the scheduler rather than an async function: one promise and
+  // one waiter object per blocked call, and the retry runs right in the
+  // event dispatch, before the woken coroutine resumes.
   return new Promise<Result<number>>((resolve) => {
-    const waitAgain = isWrite(io) ? whenWritable : whenReadable
-    const retry = (outcome: Wake): void => {
-      if (state.closed) return resolve(CLOSED)
-      // A deadline or signal ended the wait: one last try, so bytes that are
-      // there (readiness not seen yet) are never reported as a timeout.
-      const gaveUp = outcome !== Wake.Ready
-      if (gaveUp || isReady(state, io)) {
-        const n = call(state.id, buf, len, extra)
-        if (n !== WOULD_BLOCK) return resolve(transferred(state, io, n, len))
-        markBlocked(state, io)
-      }
-      if (gaveUp) return resolve(notReady(outcome))
-      waitAgain(state, expires, retry)
-    }
-    if (yielding) whenNextTurn(expires, retry)
-    else retry(Wake.Ready)
+    const pending = new PendingTransfer(state, io, call, buf, len, extra, expires, resolve)
+    if (yielding) yieldTurn(expires, pending)
+    else pending.wake(Wake.Ready)
   })
+}
+
+/** A {@link transfer} that had to wait: its arguments, and the retry. */
+class PendingTransfer<A> extends Waiter {
+  constructor(
+    private readonly state: SocketState,
+    private readonly io: Io,
+    private readonly call: TransferCall<A>,
+    private readonly buf: Uint8Array,
+    private readonly len: number,
+    private readonly extra: A,
+    private readonly expires: Deadline,
+    private readonly resolve: (result: Result<number>) => void,
+  ) {
+    super()
+  }
+
+  wake(outcome: Wake): void {
+    const { state, io } = this
+    if (state.closed) return this.resolve(CLOSED)
+    // A deadline or signal ended the wait: one last try, so bytes that are
+    // there (readiness not seen yet) are never reported as a timeout.
+    const gaveUp = outcome !== Wake.Ready
+    if (gaveUp || isReady(state, io)) {
+      const n = this.call(state.id, this.buf, this.len, this.extra)
+      if (n !== WOULD_BLOCK) return this.resolve(transferred(state, io, n, this.len))
+      markBlocked(state, io)
+    }
+    if (gaveUp) return this.resolve(notReady(outcome))
+    waitOn(state, isWrite(io), this.expires, this)
+  }
 }
 
 /** The odd values of {@link Io} send. */
