@@ -25,6 +25,8 @@
 //   --timers-only     run only the timers benchmark
 //   --no-fairness     skip the fairness benchmark
 //   --fairness-only   run only the fairness benchmark
+//   --no-idle         skip the idle-memory benchmark
+//   --idle-only       run only the idle-memory benchmark
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -57,6 +59,7 @@ import {
   useReleaseAddon,
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
+import { type IdleResult, idleTable, runIdle } from './idle'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -211,6 +214,8 @@ async function main(): Promise<void> {
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
   const fairnessOnly = hasFlag('fairness-only')
+  const idleOnly = hasFlag('idle-only')
+  const only = timersOnly || fairnessOnly || idleOnly
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -225,17 +230,22 @@ async function main(): Promise<void> {
 
   const loadBefore = load()
   let echo: EchoResult[] = []
-  if (!timersOnly && !fairnessOnly) {
+  if (!only) {
     console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     echo = await runEcho(counts, warmup, duration, reps)
   }
   let fairness: FairnessResult | undefined
-  if (fairnessOnly || (!timersOnly && !hasFlag('no-fairness'))) {
+  if (fairnessOnly || (!only && !hasFlag('no-fairness'))) {
     console.error(`fairness: ${reps} reps of ${warmup}s warm-up + ${duration}s, socket2 and node:net, no/in/out bulk`)
     fairness = await runFairness({ warmup, duration, reps, pin: pinning, log: (line) => console.error(line) })
   }
+  let idle: IdleResult | undefined
+  if (idleOnly || (!only && !hasFlag('no-idle'))) {
+    console.error(`idle memory: ${reps} reps of 10 000 connections, socket2 and node:net`)
+    idle = await runIdle({ connections: 10_000, reps, log: (line) => console.error(line) })
+  }
   let timers: TimersResult | undefined
-  if (timersOnly || (!fairnessOnly && !hasFlag('no-timers'))) {
+  if (timersOnly || (!only && !hasFlag('no-timers'))) {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
@@ -245,6 +255,7 @@ async function main(): Promise<void> {
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
   if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
+  if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
 
   const report = {
@@ -259,6 +270,7 @@ async function main(): Promise<void> {
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,
     fairness: fairness ?? null,
+    idle: idle ?? null,
     timers: timers ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
