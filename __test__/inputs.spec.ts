@@ -26,7 +26,8 @@ function detached(length = 8): Uint8Array {
 
 test('a NUL inside a Unix path throws TypeError and creates nothing', async (t) => {
   const dir = tempDir(t)
-  const evil = join(dir, 'public\0/../../etc/secret')
+  // Not path.join, which would resolve the '..' segments away.
+  const evil = `${dir}/public\0/../../etc/secret`
   const s = ok(socket.tcp('unix'))
   t.teardown(() => s.close())
   t.throws(() => s.listen(evil), { instanceOf: TypeError })
