@@ -76,20 +76,23 @@ export function newThread<A extends unknown[], T>(
 ): Thread<Awaited<T>> {
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
   const run = (): T | Promise<T> => fn(...args)
-  let marker = 0
+  let marker = -1
   const thread = new Thread<Awaited<T>>((self) => {
     try {
       if (tracker !== null) return Promise.resolve(tracker.run(self, run)) as Promise<Awaited<T>>
-      marker = nextMarker++
-      marked.set(marker, self)
-      return marked_(marker, run) as Promise<Awaited<T>>
+      marker = freeMarkers.pop() ?? markers.length
+      marked[marker] = self
+      return inMarked(marker, run) as Promise<Awaited<T>>
     } catch (error) {
       return Promise.reject(error)
     }
   })
   running.add(thread)
   void thread.settled.then(() => {
-    if (marker !== 0) marked.delete(marker)
+    if (marker >= 0) {
+      marked[marker] = undefined
+      freeMarkers.push(marker)
+    }
     running.delete(thread)
     if (running.size === 0) finishStarts()
   })
@@ -103,28 +106,38 @@ export function newThread<A extends unknown[], T>(
 // slower (about 0.3–0.7 µs each, measured), a cost nobody should pay unasked.
 // So it is off until the first `currentThread()` call. Threads started
 // before that run inside an async wrapper whose function name carries a
-// number (`socket2 thread #12`): V8's async stack traces list the awaiting
-// wrapper, so `currentThread()` finds such a thread from a stack trace (only
-// for those threads, and only when asked: about 40 µs a call), and the first
-// call answers like every later one. Threads started after it use the store.
+// number (`socket2 thread #12`; the wrappers are reused once their thread
+// settles): V8's async stack traces list the awaiting wrapper, so
+// `currentThread()` finds such a thread from a stack trace (only for those
+// threads, and only when asked: about 40 µs a call), and the first call
+// answers like every later one. Threads started after it use the store.
+// The cost to programs that never ask: one more async call and `await` per
+// thread start (measured: 1–3 µs of CPU per thread on this machine), nothing
+// per `await` inside a thread.
 
 /** Which thread's code is running; off until the first `currentThread()` call. */
 let tracker: AsyncLocalStorage<Thread<unknown>> | null = null
 /** Threads started while tracking was off, by the number in their wrapper's name. */
-const marked = new Map<number, Thread<unknown>>()
-let nextMarker = 1
+const marked: Array<Thread<unknown> | undefined> = []
+/** The wrappers, one per number, reused once their thread has settled. */
+const markers: Array<(run: () => unknown) => Promise<unknown>> = []
+const freeMarkers: number[] = []
 const MARKER = 'socket2 thread #'
 
-/** Runs `run` inside an async function named after `marker`, which it awaits. */
-function marked_<T>(marker: number, run: () => T | Promise<T>): Promise<T> {
-  const wrapper = async (): Promise<T> => await run()
-  Object.defineProperty(wrapper, 'name', { value: MARKER + marker })
-  return wrapper()
+/** Runs `run` inside the async function named after `marker`, which awaits it. */
+function inMarked<T>(marker: number, run: () => T | Promise<T>): Promise<T> {
+  let wrapper = markers[marker]
+  if (wrapper === undefined) {
+    wrapper = async (body: () => unknown): Promise<unknown> => await body()
+    Object.defineProperty(wrapper, 'name', { value: MARKER + marker })
+    markers[marker] = wrapper
+  }
+  return wrapper(run) as Promise<T>
 }
 
 /** The innermost marked thread on the (async) stack, or null. */
 function markedThread(): Thread<unknown> | null {
-  if (marked.size === 0) return null
+  if (freeMarkers.length === markers.length) return null
   const limit = Error.stackTraceLimit
   const prepare = Error.prepareStackTrace
   let sites: NodeJS.CallSite[] = []
@@ -141,7 +154,7 @@ function markedThread(): Thread<unknown> | null {
   for (const site of sites) {
     const name = site.getFunctionName()
     if (name !== null && name.startsWith(MARKER)) {
-      const thread = marked.get(Number(name.slice(MARKER.length)))
+      const thread = marked[Number(name.slice(MARKER.length))]
       if (thread !== undefined) return thread
     }
   }
