@@ -4,8 +4,8 @@
 import test from 'ava'
 
 import * as socket from '../index'
-import { errorName } from '../src/native'
-import { ERROR_NAME_TYPE_LIST } from '../src/result'
+import { CLOSED, WOULD_BLOCK, errorName } from '../src/native'
+import { ERROR_NAME_TYPE_LIST, fail } from '../src/result'
 import { checkLeaksAtEnd, listener, ok, pair, recvExactly, sendAll } from './helpers'
 
 checkLeaksAtEnd(test)
@@ -397,4 +397,9 @@ test('not_found: binding in a directory that does not exist', async (t) => {
   const [, err, code] = await s.bind('/nonexistent-socket2-dir/x.sock')
   t.is(err, 'not_found')
   t.true(code! > 0)
+})
+
+test('would_block: a native WOULD_BLOCK that reaches a tuple has the name and no made-up code', (t) => {
+  t.deepEqual(fail(WOULD_BLOCK), [null, 'would_block'])
+  t.deepEqual(fail(CLOSED), [null, 'closed'])
 })

@@ -104,6 +104,9 @@ export function fail(code: number): Fail {
   // Only reached if a buffer shrank under a call outside `transfer` (which
   // rejects instead); never a silent success.
   if (code === native.DETACHED) return [null, 'invalid_argument']
+  // EAGAIN where no wait can help (a Unix connect to a full backlog): the
+  // binding keeps no OS code for it.
+  if (code === native.WOULD_BLOCK) return WOULD_BLOCK
   let name = names.get(code)
   if (name === undefined) {
     name = native.errorName(code) as ErrorName
@@ -120,6 +123,7 @@ export function failWith(name: ErrorName, code?: number | null): Fail {
 export const CLOSED: Fail = Object.freeze([null, 'closed']) as unknown as Fail
 /** A datagram longer than the buffer: the buffer holds its start, the OS dropped the rest. */
 export const TRUNCATED: Fail = Object.freeze([null, 'message_truncated', native.MESSAGE_TOO_LONG]) as unknown as Fail
+const WOULD_BLOCK: Fail = Object.freeze([null, 'would_block']) as unknown as Fail
 export const TIMEOUT: Fail = Object.freeze([null, 'timeout']) as unknown as Fail
 /** A wait ended by its `AbortSignal`. */
 export const ABORTED: Fail = Object.freeze([null, 'aborted']) as unknown as Fail
