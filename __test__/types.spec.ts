@@ -68,7 +68,7 @@ test('every fallible call narrows the same way', async (t) => {
   t.deepEqual(polled, [false, 'timeout'])
 })
 
-test('error names are a closed set: a misspelt or unknown name does not compile', async (t) => {
+test('error names are a closed set: a misspelt or unknown name does not compile', (t) => {
   const known: socket.ErrorName = 'connection_refused'
   assertType<Equal<socket.KnownErrorName, socket.ErrorName>>()
   // @ts-expect-error an OS message is not an error name (there is no string escape hatch)
@@ -78,13 +78,13 @@ test('error names are a closed set: a misspelt or unknown name does not compile'
   // @ts-expect-error error names are lower case
   const upper: socket.ErrorName = 'Timeout'
   assertType<Equal<(typeof socket.errorNames)[number], socket.ErrorName>>()
-  const s = socket.tcp()[0]!
-  const [, err] = await s.connect('127.0.0.1', 1, socket.clock() + 1)
-  s.close()
+  // A failure without I/O (another test here polls, and must see no events).
+  const [, err] = socket.tcp('inet', 'udp')
   // @ts-expect-error a misspelt name: the comparison can never be true
   const misspelt = err === 'conection_refused'
   t.false(misspelt)
-  t.true(err === undefined || socket.errorNames.includes(err))
+  t.is(err, 'protocol_not_supported')
+  t.true(socket.errorNames.includes(err!))
   t.is(typeof known, 'string')
   t.is(String(osMessage), 'some os message')
   t.is(String(empty), '')
