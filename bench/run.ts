@@ -23,6 +23,8 @@
 //                     addon copy from the last build is used if present)
 //   --no-timers       skip the timers benchmark
 //   --timers-only     run only the timers benchmark
+//   --no-fairness     skip the fairness benchmark
+//   --fairness-only   run only the fairness benchmark
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -54,6 +56,7 @@ import {
   table,
   useReleaseAddon,
 } from './lib'
+import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -207,6 +210,7 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
+  const fairnessOnly = hasFlag('fairness-only')
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -221,12 +225,17 @@ async function main(): Promise<void> {
 
   const loadBefore = load()
   let echo: EchoResult[] = []
-  if (!timersOnly) {
+  if (!timersOnly && !fairnessOnly) {
     console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     echo = await runEcho(counts, warmup, duration, reps)
   }
+  let fairness: FairnessResult | undefined
+  if (fairnessOnly || (!timersOnly && !hasFlag('no-fairness'))) {
+    console.error(`fairness: ${reps} reps of ${warmup}s warm-up + ${duration}s, socket2 and node:net, no/in/out bulk`)
+    fairness = await runFairness({ warmup, duration, reps, pin: pinning, log: (line) => console.error(line) })
+  }
   let timers: TimersResult | undefined
-  if (timersOnly || !hasFlag('no-timers')) {
+  if (timersOnly || (!fairnessOnly && !hasFlag('no-timers'))) {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
@@ -235,6 +244,7 @@ async function main(): Promise<void> {
   console.log(`\nsocket2 benchmarks (${pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'};` +
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
+  if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
 
   const report = {
@@ -248,6 +258,7 @@ async function main(): Promise<void> {
     load_average: { before: loadBefore, after: loadAfter },
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,
+    fairness: fairness ?? null,
     timers: timers ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')

@@ -20,7 +20,12 @@ import {
   type Deadline,
   type SocketState,
   Wake,
+  clock,
   ensureInit,
+  nextTurn,
+  spend,
+  whenFdReleased,
+  whenNextTurn,
   track,
   untrack,
   waitReadable,
@@ -36,6 +41,7 @@ const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
 // the per-message path.
 const nativeSend = native.send
 const nativeRecv = native.recv
+const isOutOfResources = native.isOutOfResources
 
 /** Closes sockets nobody closed once they are garbage-collected. */
 const collector = new FinalizationRegistry<SocketState>((state) => {
@@ -254,16 +260,34 @@ export class TcpSocket extends Socket {
     const state = this.state
     // Set when the deadline or signal ended the wait: one last try, then give up.
     let gaveUp: Wake = Wake.Ready
+    let backedOff = false
     for (;;) {
       if (state.closed) return CLOSED
+      const backoff = exhausted.get(state)
+      if (backoff !== undefined && !backedOff && gaveUp === Wake.Ready && clock() < backoff.retryAt) {
+        // Out of descriptors last time: wait until this process closes a
+        // socket or the back-off passes, rather than fail again at once.
+        gaveUp = await whenFdReleased(backoff.retryAt, expires)
+        backedOff = true
+        continue
+      }
       if (state.readable || gaveUp !== Wake.Ready) {
+        if (gaveUp === Wake.Ready && !spend()) {
+          gaveUp = await nextTurn(expires)
+          continue
+        }
         const id = native.accept(state.id)
         if (id >= 0) {
+          if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
           socket.bound = true
           return [socket]
         }
-        if (id !== WOULD_BLOCK) return fail(id)
+        if (id !== WOULD_BLOCK) {
+          // The connection stays queued and the listener readable.
+          if (isOutOfResources(id)) backOff(state, backoff)
+          return fail(id)
+        }
         state.readable = false
       }
       if (gaveUp !== Wake.Ready) return notReady(gaveUp)
@@ -372,6 +396,33 @@ export class TcpSocket extends Socket {
   }
 }
 
+// ---- accept when out of descriptors --------------------------------------
+
+// `accept` failing with EMFILE/ENFILE/ENOBUFS/ENOMEM leaves the connection
+// queued and the listener readable, so retrying at once would fail the same
+// way, as fast as the loop can spin. Such a failure is returned (so the
+// server can log it), and the listener's next `accept` first waits until
+// this process closes a socket or a back-off passes (10 ms, doubling up to
+// 0.5 s, for descriptors freed elsewhere), then tries again: the server uses
+// next to no CPU while out of descriptors, its timers and connections keep
+// running, and queued clients are served as soon as descriptors free up.
+// Nothing is shed: a client waits in the kernel's backlog until then.
+
+const FIRST_BACKOFF = 0.01
+const MAX_BACKOFF = 0.5
+
+/** A listener whose last accept ran out of resources: when to try again. */
+interface Backoff {
+  retryAt: number
+  delay: number
+}
+const exhausted = new WeakMap<SocketState, Backoff>()
+
+function backOff(state: SocketState, last: Backoff | undefined): void {
+  const delay = last === undefined ? FIRST_BACKOFF : Math.min(MAX_BACKOFF, last.delay * 2)
+  exhausted.set(state, { retryAt: clock() + delay, delay })
+}
+
 /**
  * What `sendall`/`recvall` return: `[true]` once every byte is through, or
  * the failure with the count moved before it. `err` is set exactly when it
@@ -392,7 +443,7 @@ function moveAll(
 ): Promise<Transferred> {
   // The common case, everything in one call on a ready socket, settles here
   // without an async function; the loop below takes over otherwise.
-  if (total > 0 && !state.closed && isReady(state, io)) {
+  if (total > 0 && !state.closed && isReady(state, io) && spend()) {
     const n = call(state.id, buf, total, undefined)
     if (n === total) return Promise.resolve(OK_TRUE)
     if (n === WOULD_BLOCK) markBlocked(state, io)
@@ -469,10 +520,16 @@ export function transfer<A>(
   extra: A,
   expires: Deadline,
 ): Promise<Result<number>> {
+  // Ready, but this turn's budget is spent: yield to the event loop first.
+  let yielding = false
   if (!state.closed && isReady(state, io)) {
-    const n = call(state.id, buf, len, extra)
-    if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
-    markBlocked(state, io)
+    if (spend()) {
+      const n = call(state.id, buf, len, extra)
+      if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
+      markBlocked(state, io)
+    } else {
+      yielding = true
+    }
   }
   // Driven by the scheduler's callbacks rather than an async function: one
   // promise per blocked call, and the retry runs right in the event
@@ -492,7 +549,8 @@ export function transfer<A>(
       if (gaveUp) return resolve(notReady(outcome))
       waitAgain(state, expires, retry)
     }
-    retry(Wake.Ready)
+    if (yielding) whenNextTurn(expires, retry)
+    else retry(Wake.Ready)
   })
 }
 

@@ -208,6 +208,14 @@ pub fn accept(id_raw: f64) -> f64 {
     }
 }
 
+/// True when a negative result `code` says the process or system is out of
+/// descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), where
+/// an `accept` retried at once would fail the same way.
+#[napi]
+pub fn is_out_of_resources(code: i32) -> bool {
+    code < 0 && code > OTHER && socket2_core::error::is_out_of_resources(-code)
+}
+
 // `recv` and `send`, the per-message calls, are raw Node-API functions in
 // `hot.rs`.
 

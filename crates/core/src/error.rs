@@ -306,6 +306,14 @@ pub fn lookup_error_name(err: dns_lookup::LookupError) -> &'static str {
     lookup_failure(err).0
 }
 
+/// True when the raw OS error `code` says the process or the system ran out
+/// of descriptors or kernel memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
+/// `ENOMEM`; `WSAEMFILE`, `WSAENOBUFS`): a call that failed so would fail
+/// again if retried at once, until something is released.
+pub fn is_out_of_resources(code: i32) -> bool {
+    crate::sys::is_out_of_resources(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
