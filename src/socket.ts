@@ -551,7 +551,7 @@ class PendingTransfer<A> extends Waiter {
     private readonly len: number,
     private readonly extra: A,
     private readonly expires: Deadline,
-    private readonly resolve: (result: Result<number>) => void,
+    private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
   ) {
     super()
   }
