@@ -49,6 +49,7 @@ import {
   median,
   plainNodeScript,
   numberOption,
+  parseCommandLine,
   pinned,
   runJson,
   runOrThrow,
@@ -207,7 +208,27 @@ function gitCommit(): string {
   }
 }
 
+const USAGE = `
+npm run bench -- [options]      (node --import tsx bench/run.ts [options])
+
+  --duration S      measured seconds per run (BENCH_DURATION, 3)
+  --warmup S        unmeasured seconds before that (BENCH_WARMUP, 1)
+  --reps N          repetitions (BENCH_REPS, 3)
+  --connections L   comma-separated echo connection counts (BENCH_CONNECTIONS, 1,64,256)
+  --no-build        skip building the bench crate and the addon
+  --no-fairness --no-idle --no-timers       skip a part
+  --fairness-only --idle-only --timers-only run one part
+  --help            this text
+
+Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
+`
+
 async function main(): Promise<void> {
+  parseCommandLine(
+    USAGE,
+    ['duration', 'warmup', 'reps', 'connections'],
+    ['no-build', 'no-fairness', 'no-idle', 'no-timers', 'fairness-only', 'idle-only', 'timers-only'],
+  )
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
   const duration = numberOption('duration', 'BENCH_DURATION', 3)
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
@@ -280,6 +301,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error)
-  process.exitCode = 1
+  // A bad option value is the user's to fix: its message, not a stack.
+  console.error(error instanceof RangeError ? `${error.message}\n${USAGE}` : error)
+  process.exitCode = error instanceof RangeError ? 2 : 1
 })
