@@ -10,8 +10,38 @@ import type { ExecutionContext, TestFn } from 'ava'
 import * as socket from '../index'
 import { driverName } from '../src/native'
 
-/** Open file descriptors of this process (Linux: /proc/self/fd). */
+/**
+ * True when these tests run as compiled JavaScript rather than through tsx:
+ * the Windows run under Wine (`scripts/test-windows.sh`), whose Windows
+ * Node has no esbuild binary for tsx.
+ */
+export const compiled = __filename.endsWith('.js')
+
+/** The Node arguments that load TypeScript: `--import tsx`, none when compiled. */
+export const tsxArgs: string[] = compiled ? [] : ['--import', 'tsx']
+
+/** The code a worker thread runs first to load TypeScript: tsx, nothing when compiled. */
+export function tsxPrelude(): string {
+  return compiled ? '' : `require(${JSON.stringify(require.resolve('tsx/cjs'))}); `
+}
+
+/** `fixtures/<name>` (named `x.ts`), or its compiled `x.js`. */
+export function fixturePath(name: string): string {
+  return join(__dirname, 'fixtures', compiled ? name.replace(/\.ts$/, '.js') : name)
+}
+
+/**
+ * Windows under Wine (`scripts/test-windows.sh` sets `SOCKET2_WINE=1`):
+ * where Wine's Winsock differs from Windows' (each difference reproduced
+ * without our code by `scripts/wine/repro.c`), a test skips that part there
+ * and still runs it on real Windows.
+ */
+export const underWine = process.platform === 'win32' && process.env.SOCKET2_WINE === '1'
+
+/** Open file descriptors of this process (Linux: /proc/self/fd; -1 where there is none). */
 export function openFds(): number {
+  // Under Wine, Z:\proc\self\fd is the Linux directory of Wine's own process.
+  if (process.platform === 'win32') return -1
   try {
     return readdirSync('/proc/self/fd').length
   } catch {
@@ -133,7 +163,8 @@ export interface ChildOutcome {
 }
 
 /**
- * Runs `node --import tsx [nodeArgs] <fixture> [args]` from the repo root and
+ * Runs `node --import tsx [nodeArgs] <fixture> [args]` (no tsx when
+ * compiled) from the repo root and
  * waits for it, killing it (SIGKILL) after `timeoutMs`, or `killAfterOutputMs`
  * after its first output on stdout.
  */
@@ -149,9 +180,9 @@ export function runFixture(
   } = {},
 ): Promise<ChildOutcome> {
   const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
-  const file = join(__dirname, 'fixtures', fixture)
+  const file = fixturePath(fixture)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
+    const child = spawn(process.execPath, [...tsxArgs, ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

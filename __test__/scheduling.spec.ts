@@ -13,7 +13,18 @@ import { Worker } from 'node:worker_threads'
 import test from 'ava'
 
 import * as socket from '../index'
-import { checkIdleCpu, checkLeaksAtEnd, listener, ok, pair, recvExactly, runFixture, sendAll } from './helpers'
+import {
+  checkIdleCpu,
+  checkLeaksAtEnd,
+  fixturePath,
+  listener,
+  ok,
+  pair,
+  recvExactly,
+  runFixture,
+  sendAll,
+  tsxPrelude,
+} from './helpers'
 
 checkLeaksAtEnd(test)
 
@@ -191,11 +202,9 @@ test('an idle server waiting in accept uses no CPU', (t) => checkIdleCpu(t))
 
 // ---- worker threads --------------------------------------------------------------
 
-/** Starts `fixtures/<name>` in a worker thread (tsx loaded there too). */
+/** Starts `fixtures/<name>` in a worker thread (tsx loaded there too, unless compiled). */
 function startWorker(name: string, workerData: unknown): Worker {
-  const tsx = require.resolve('tsx/cjs')
-  const file = join(__dirname, 'fixtures', name)
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)})`, {
+  return new Worker(`${tsxPrelude()}require(${JSON.stringify(fixturePath(name))})`, {
     eval: true,
     workerData,
   })

