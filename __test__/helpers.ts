@@ -38,6 +38,29 @@ export function fixturePath(name: string): string {
  */
 export const underWine = process.platform === 'win32' && process.env.SOCKET2_WINE === '1'
 
+/** Windows, where Unix sockets, raw sockets and some options are not offered (README, platforms). */
+export const windows = process.platform === 'win32'
+
+/** Windows offers no Unix sockets: opening one is `not_supported`. */
+export const NO_UNIX_ON_WINDOWS = windows && "the Windows build offers no Unix sockets (tcp('unix') is not_supported)"
+
+/**
+ * `test(title, fn)`, or when `reason` is a string, `test.skip` with the
+ * reason in its title (and on the console, as raw.spec.ts does).
+ */
+export function skipIf(
+  reason: string | false | null,
+  options: { serial?: boolean } = {},
+): (title: string, fn: (t: ExecutionContext) => unknown) => void {
+  // Loaded here, not at the top: fixtures import this file outside ava.
+  const test = (require('ava') as { default: TestFn }).default
+  return (title, fn) => {
+    if (!reason) return void (options.serial ? test.serial : test)(title, fn)
+    console.log(`skipping "${title}": ${reason}`)
+    test.skip(`${title} (skipped: ${reason})`, fn)
+  }
+}
+
 /** Open file descriptors of this process (Linux: /proc/self/fd; -1 where there is none). */
 export function openFds(): number {
   // Under Wine, Z:\proc\self\fd is the Linux directory of Wine's own process.

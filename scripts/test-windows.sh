@@ -104,10 +104,16 @@ trap '"$(dirname "$WINE")/wineserver" -k >/dev/null 2>&1 || true' EXIT
 
 # ---- Wine's differences, reproduced without our code -------------------------
 run_repro() {
-  log "scripts/wine/repro.c under $("$WINE" --version 2>/dev/null)"
+  log "scripts/wine/repro.c (plain Winsock) under $("$WINE" --version 2>/dev/null)"
   x86_64-w64-mingw32-gcc -O1 -o "$repo/target/windows/repro.exe" scripts/wine/repro.c -lws2_32 || return 1
   wine_run "$repo/target/windows/repro.exe" >"$repo/target/windows/repro.txt" 2>&1
   cat "$repo/target/windows/repro.txt"
+  log "mio alone (crates/core/examples) under Wine"
+  "$cargo" build -q --locked "${BUILD_STD[@]}" -p socket2-core --example mio_transfer --example mio_shutdown_read || return 1
+  for example in mio_transfer mio_shutdown_read; do
+    wine_run "$CARGO_TARGET_DIR/$TARGET/debug/examples/$example.exe" >"$repo/target/windows/$example.txt" 2>&1
+    cat "$repo/target/windows/$example.txt"
+  done
 }
 mkdir -p "$repo/target/windows"
 if [ "$mode" = repro ]; then

@@ -82,9 +82,78 @@ static void disconnect(void)
     int rc = connect(c, (struct sockaddr *)&any, sizeof any);
     len = sizeof local;
     getsockname(c, (struct sockaddr *)&local, &len);
-    printf("; connect(0.0.0.0:0) = %d; then getsockname = %s\n", rc, addr(&local));
+    printf("; connect(0.0.0.0:0) = %d; then getsockname = %s", rc, addr(&local));
+    /* Windows: an unconnected UDP socket cannot send() (WSAENOTCONN). */
+    rc = send(c, "x", 1, 0);
+    printf("; send() = %d%s\n", rc, rc < 0 ? "" : " (still connected)");
     closesocket(c);
     closesocket(peer);
+}
+
+/* The peer closes with SO_LINGER {1, 0}: an RST. Windows' recv fails with
+ * WSAECONNRESET (10054). */
+static void reset(void)
+{
+    SOCKET l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), a;
+    struct sockaddr_in to = loopback(0);
+    int len = sizeof to;
+    struct linger lin = {1, 0};
+    char buf[8];
+    bind(l, (struct sockaddr *)&to, sizeof to);
+    listen(l, 1);
+    getsockname(l, (struct sockaddr *)&to, &len);
+    connect(c, (struct sockaddr *)&to, sizeof to);
+    a = accept(l, NULL, NULL);
+    setsockopt(a, SOL_SOCKET, SO_LINGER, (const char *)&lin, sizeof lin);
+    closesocket(a);
+    Sleep(50);
+    int rc = recv(c, buf, sizeof buf, 0);
+    printf("reset: recv after the peer's abortive close = %d, WSAGetLastError() = %d (10054 is WSAECONNRESET)\n", rc,
+           rc < 0 ? WSAGetLastError() : 0);
+    closesocket(c);
+    closesocket(l);
+}
+
+/* getaddrinfo("127.0.0.1", "80"): with SOCK_STREAM, which ai_protocol;
+ * with no socket type, how many entries and of which types. */
+static void addrinfo(void)
+{
+    struct addrinfo hints = {0}, *list, *e;
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo("127.0.0.1", "80", &hints, &list) == 0) {
+        printf("addrinfo: SOCK_STREAM: ai_protocol = %d (6 is IPPROTO_TCP)", list->ai_protocol);
+        freeaddrinfo(list);
+    }
+    hints.ai_socktype = 0;
+    if (getaddrinfo("127.0.0.1", "80", &hints, &list) == 0) {
+        int n = 0;
+        printf("; no socket type: socktypes");
+        for (e = list; e; e = e->ai_next, n++) printf(" %d", e->ai_socktype);
+        printf(" (%d entries; 1 is SOCK_STREAM, 2 SOCK_DGRAM)\n", n);
+        freeaddrinfo(list);
+    }
+}
+
+/* A connected UDP socket sends to a port nobody listens on: Windows' next
+ * recv fails with WSAECONNRESET (the ICMP port unreachable). */
+static void udp_refused(void)
+{
+    SOCKET gone = socket(AF_INET, SOCK_DGRAM, 0), c = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = loopback(0);
+    int len = sizeof to;
+    DWORD timeout = 1000;
+    char buf[8];
+    bind(gone, (struct sockaddr *)&to, sizeof to);
+    getsockname(gone, (struct sockaddr *)&to, &len);
+    closesocket(gone);
+    connect(c, (struct sockaddr *)&to, sizeof to);
+    send(c, "anyone?", 7, 0);
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout, sizeof timeout);
+    int rc = recv(c, buf, sizeof buf, 0);
+    printf("udp_refused: recv = %d, WSAGetLastError() = %d (10054 is WSAECONNRESET, 10060 WSAETIMEDOUT)\n", rc,
+           rc < 0 ? WSAGetLastError() : 0);
+    closesocket(c);
 }
 
 int main(void)
@@ -94,6 +163,9 @@ int main(void)
     keepcnt();
     msgsize();
     disconnect();
+    reset();
+    addrinfo();
+    udp_refused();
     WSACleanup();
     return 0;
 }

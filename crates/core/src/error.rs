@@ -37,6 +37,9 @@ fn kind_name(err: &io::Error) -> Option<&'static str> {
     if crate::sys::is_not_supported(err) {
         return Some("not_supported");
     }
+    if let Some(name) = crate::sys::os_error_name(err) {
+        return Some(name);
+    }
     Some(match err.kind() {
         ConnectionRefused => "connection_refused",
         ConnectionReset => "connection_reset",

@@ -13,6 +13,9 @@ use crate::socket::{Family, Kind};
 /// epoll and kqueue raise a new edge whenever data arrives.
 pub const SHORT_READ_DRAINS: bool = true;
 
+/// epoll and kqueue raise a new writable edge after a short send.
+pub const SHORT_WRITE_REARMS: bool = true;
+
 /// Flags for every `send(2)`/`sendto(2)`: `MSG_NOSIGNAL` turns the `SIGPIPE`
 /// a send to a reset connection would raise into an `EPIPE` error. Apple
 /// platforms lack the flag and get `SO_NOSIGPIPE` in [`after_open`] instead.
@@ -58,6 +61,11 @@ pub fn is_connect_in_progress(err: &io::Error) -> bool {
 
 /// `ETIMEDOUT` (std names it `TimedOut` already; kept here for symmetry with
 /// Windows, where `WSAETIMEDOUT` needs the same treatment).
+/// std's [`io::ErrorKind`] already names every errno we name.
+pub fn os_error_name(_err: &io::Error) -> Option<&'static str> {
+    None
+}
+
 pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::ETIMEDOUT)
 }

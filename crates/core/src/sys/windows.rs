@@ -30,6 +30,10 @@ const WSAEOPNOTSUPP: i32 = 10045;
 /// IOCP under mio re-arms only after `WouldBlock`.
 pub const SHORT_READ_DRAINS: bool = false;
 
+/// IOCP under mio re-arms writability only after `WouldBlock`, not after a
+/// short send ([`crate::socket::Socket::send`] sends on until it blocks).
+pub const SHORT_WRITE_REARMS: bool = false;
+
 /// Windows sends never raise signals.
 pub const SEND_FLAGS: i32 = 0;
 
@@ -45,6 +49,17 @@ pub fn after_open(_socket: &socket2::Socket) -> io::Result<()> {
 pub fn is_connect_in_progress(err: &io::Error) -> bool {
     const WSAEINPROGRESS: i32 = 10036;
     err.kind() == io::ErrorKind::WouldBlock || err.raw_os_error() == Some(WSAEINPROGRESS)
+}
+
+/// Names for the Winsock errors std maps to no [`io::ErrorKind`] we name:
+/// `WSAESHUTDOWN`, a send after `shutdown` for writing, is what `EPIPE` is
+/// on Unix.
+pub fn os_error_name(err: &io::Error) -> Option<&'static str> {
+    const WSAESHUTDOWN: i32 = 10058;
+    match err.raw_os_error() {
+        Some(WSAESHUTDOWN) => Some("broken_pipe"),
+        _ => None,
+    }
 }
 
 pub fn is_timeout(err: &io::Error) -> bool {
