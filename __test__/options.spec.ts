@@ -151,7 +151,7 @@ test('error: a refused datagram leaves SO_ERROR pending; reading it clears it', 
     pending = ok(s.getopt('error'))
   }
   t.is(pending, 'connection_refused')
-  // Wine keeps reporting it (not reproduced without our code yet); Linux
+  // Wine keeps reporting it (scripts/wine/repro.c, "udp_refused"); Linux
   // clears it on the read, and so should Windows.
   if (!underWine) t.deepEqual(s.getopt('error'), [null])
 })
@@ -268,7 +268,7 @@ test('effect of IPv4 add_membership/drop_membership on loopback: datagrams to th
   ok(await sender.send(Buffer.from('anyone?'), null, group, port))
   t.deepEqual(await receiver.recv(buf, null, null, socket.clock() + 0.2), [null, 'timeout'])
   // Leaving a group not joined is the OS's refusal, as a tuple (Wine's is
-  // WSAEINVAL; Windows' own not seen yet).
+  // WSAEINVAL: scripts/wine/repro.c, "option_errors"; Windows' own not seen yet).
   const refusal = receiver.setopt('drop_membership', { group, interface: '127.0.0.1' })[1]
   t.is(refusal, underWine ? 'invalid_argument' : 'address_not_available')
 })
@@ -291,7 +291,8 @@ test('an option the socket lacks is an error tuple: not_supported with the OS co
   const u = await udp(t)
   const [value, err, code] = u.setopt('nodelay', true)
   t.is(value, null)
-  // Wine refuses TCP_NODELAY on UDP with WSAEINVAL; Windows' own answer not seen yet.
+  // Wine refuses TCP_NODELAY on UDP with WSAEINVAL (scripts/wine/repro.c,
+  // "option_errors"); Windows' own answer not seen yet.
   t.is(err, underWine ? 'invalid_argument' : 'not_supported')
   t.is(typeof code, 'number')
   t.is(u.getopt('keepidle')[1], 'not_supported')

@@ -151,9 +151,36 @@ static void udp_refused(void)
     send(c, "anyone?", 7, 0);
     setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout, sizeof timeout);
     int rc = recv(c, buf, sizeof buf, 0);
-    printf("udp_refused: recv = %d, WSAGetLastError() = %d (10054 is WSAECONNRESET, 10060 WSAETIMEDOUT)\n", rc,
+    printf("udp_refused: recv = %d, WSAGetLastError() = %d (10054 is WSAECONNRESET, 10060 WSAETIMEDOUT)", rc,
            rc < 0 ? WSAGetLastError() : 0);
+    /* SO_ERROR, read twice after a second refused datagram: reading it
+     * should clear it, as on Linux. */
+    send(c, "anyone?", 7, 0);
+    Sleep(100);
+    int first = 0, second = 0, n = sizeof first;
+    getsockopt(c, SOL_SOCKET, SO_ERROR, (char *)&first, &n);
+    n = sizeof second;
+    getsockopt(c, SOL_SOCKET, SO_ERROR, (char *)&second, &n);
+    printf("; SO_ERROR read twice = %d, then %d\n", first, second);
     closesocket(c);
+}
+
+/* Errors for options: leaving an IPv4 group not joined (Linux:
+ * EADDRNOTAVAIL; Windows: WSAEADDRNOTAVAIL 10049 expected), TCP_NODELAY on
+ * a UDP socket (Windows: WSAENOPROTOOPT 10042 expected). */
+static void option_errors(void)
+{
+    SOCKET u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ip_mreq mreq = {0};
+    DWORD on = 1;
+    mreq.imr_multiaddr.s_addr = inet_addr("239.1.2.3");
+    mreq.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+    int rc = setsockopt(u, IPPROTO_IP, IP_DROP_MEMBERSHIP, (const char *)&mreq, sizeof mreq);
+    printf("option_errors: IP_DROP_MEMBERSHIP of a group not joined = %d, WSAGetLastError() = %d", rc,
+           rc ? WSAGetLastError() : 0);
+    rc = setsockopt(u, IPPROTO_TCP, TCP_NODELAY, (const char *)&on, sizeof on);
+    printf("; TCP_NODELAY on UDP = %d, WSAGetLastError() = %d (10022 is WSAEINVAL)\n", rc, rc ? WSAGetLastError() : 0);
+    closesocket(u);
 }
 
 int main(void)
@@ -166,6 +193,7 @@ int main(void)
     reset();
     addrinfo();
     udp_refused();
+    option_errors();
     WSACleanup();
     return 0;
 }
