@@ -20,6 +20,7 @@ import {
   type SocketState,
   Wake,
   ensureInit,
+  readShutDown,
   track,
   untrack,
   waitReadable,
@@ -338,7 +339,9 @@ export class TcpSocket extends Socket {
     const code = how === 'r' ? 0 : how === 'w' ? 1 : how === 'rw' ? 2 : -1
     if (code < 0) throw new TypeError(`shutdown takes 'r', 'w' or 'rw', got ${String(how)}`)
     const rc = native.shutdown(this.state.id, code)
-    return rc < 0 ? fail(rc) : OK_TRUE
+    if (rc < 0) return fail(rc)
+    if (code !== 1) readShutDown(this.state)
+    return OK_TRUE
   }
 }
 
