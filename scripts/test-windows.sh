@@ -191,8 +191,19 @@ if [ "$mode" = all ] || [ "$mode" = js ]; then
     log "ava under Wine, node.exe $version"
     ava_log=$repo/target/windows/ava-node$version.log
     # Node's stdout under Wine must be a file: with a pipe its stream fails (EBADF).
-    (cd "$stage" && wine_run "$node_exe" "$repo/node_modules/ava/entrypoints/cli.mjs" --concurrency 2 >"$ava_log" 2>&1)
-    [ $? -eq 0 ] || status=1
+    run_ava() { (cd "$stage" && wine_run "$node_exe" "$repo/node_modules/ava/entrypoints/cli.mjs" --concurrency 2 >"$ava_log" 2>&1); }
+    run_ava
+    ava_status=$?
+    # Wine's process creation now and then fails ava's own fork of a test
+    # file ("Internal error", "spawn UNKNOWN", before any code of ours
+    # runs), so that file's tests never run: then run the suite once more.
+    if [ "$ava_status" -ne 0 ] && grep -q 'spawn UNKNOWN' "$ava_log"; then
+      cat "$ava_log"
+      log "ava under Wine, node.exe $version, again: Wine failed to start a test process (spawn UNKNOWN)"
+      run_ava
+      ava_status=$?
+    fi
+    [ "$ava_status" -eq 0 ] || status=1
     cat "$ava_log"
     p=$(grep -E '^\s+[0-9]+ tests? passed' "$ava_log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
     f=$(grep -E '^\s+[0-9]+ (tests?|hooks?|uncaught exceptions?|unhandled rejections?) failed' "$ava_log" | grep -Eo '^\s+[0-9]+' | awk '{s+=$1} END {print s+0}')
