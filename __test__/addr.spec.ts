@@ -5,9 +5,12 @@
 import test from 'ava'
 
 import * as socket from '../index'
-import { checkLeaksAtEnd } from './helpers'
+import { checkLeaksAtEnd, NO_UNIX_ON_WINDOWS, skipIf, underWine } from './helpers'
 
 checkLeaksAtEnd(test)
+
+/** Wine's getaddrinfo answers with ai_protocol 0 and, with no socket type, one entry of type 0 (scripts/wine/repro.c, "addrinfo"). */
+const WINE_GETADDRINFO = underWine && "Wine's getaddrinfo gives ai_protocol 0 and one untyped entry: scripts/wine/repro.c, \"addrinfo\""
 
 /** The value of a success tuple; fails the test (with the error name) otherwise. */
 function ok<T>(result: socket.Result<T>): T {
@@ -26,7 +29,8 @@ test('an IPv4 literal: toString, ip, port, family', (t) => {
   t.is(list.port(), 80)
   t.is(list.family(), 'inet')
   t.is(list.type(), 'tcp')
-  t.is(list.protocol(), 'tcp')
+  // Wine says 'ip' (ai_protocol 0): see WINE_GETADDRINFO.
+  if (!underWine) t.is(list.protocol(), 'tcp')
   t.is(list.name(), null)
   t.is(list.next(), null)
   list.free()
@@ -40,7 +44,7 @@ test('an IPv6 literal is formatted in brackets', (t) => {
   list.free()
 })
 
-test('no socket type: one entry per type, walked by next(), addrs() and for…of', (t) => {
+skipIf(WINE_GETADDRINFO)('no socket type: one entry per type, walked by next(), addrs() and for…of', (t) => {
   const list = ok(socket.addr('127.0.0.1', 80))
   const types: (string | null)[] = []
   for (let e: socket.AddrInfo | null = list; e !== null; e = e.next()) types.push(e.type())
@@ -162,7 +166,7 @@ test('flag: addrconfig is accepted (loopback literal still resolves)', (t) => {
   list.free()
 })
 
-test('a unix path is a one-entry list', (t) => {
+skipIf(NO_UNIX_ON_WINDOWS)('a unix path is a one-entry list', (t) => {
   const list = ok(socket.addr('/tmp/socket2-test.sock', undefined, 'tcp', 'unix'))
   t.is(list.family(), 'unix')
   t.is(list.toString(), '/tmp/socket2-test.sock')
@@ -173,7 +177,7 @@ test('a unix path is a one-entry list', (t) => {
   list.free()
 })
 
-test('free() twice is harmless; a freed list reads as freed', (t) => {
+skipIf(WINE_GETADDRINFO)('free() twice is harmless; a freed list reads as freed', (t) => {
   const list = ok(socket.addr('127.0.0.1', 80))
   const second = list.next()
   list.free()

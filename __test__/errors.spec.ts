@@ -6,7 +6,7 @@ import test from 'ava'
 import * as socket from '../index'
 import { CLOSED, WOULD_BLOCK, errorName } from '../src/native'
 import { ERROR_NAME_TYPE_LIST, fail } from '../src/result'
-import { checkLeaksAtEnd, listener, ok, pair, recvExactly, sendAll } from './helpers'
+import { checkLeaksAtEnd, listener, ok, pair, recvExactly, sendAll, skipIf, underWine } from './helpers'
 
 checkLeaksAtEnd(test)
 
@@ -231,7 +231,7 @@ test('timeout: many deadlines fire in order', async (t) => {
 
 // ---- connection_reset / broken pipe, no SIGPIPE --------------------------------
 
-test('connection_reset: the peer closes with unread data; recv returns the error', async (t) => {
+skipIf(underWine && 'Wine reports a reset peer to recv as EOF (0), not WSAECONNRESET: scripts/wine/repro.c, "reset"')('connection_reset: the peer closes with unread data; recv returns the error', async (t) => {
   const [client, server] = await pair(t)
   ok(await client.send(Buffer.from('never read')))
   // Let the bytes land in the server's receive queue, then close unread: RST.
@@ -243,7 +243,7 @@ test('connection_reset: the peer closes with unread data; recv returns the error
   t.true(code! > 0)
 })
 
-test('connection_reset: the peer closes with linger 0 (an abortive close)', async (t) => {
+skipIf(underWine && 'Wine reports a reset peer to recv as EOF (0), not WSAECONNRESET: scripts/wine/repro.c, "reset"')('connection_reset: the peer closes with linger 0 (an abortive close)', async (t) => {
   const [client, server] = await pair(t)
   ok(server.setopt('linger', 0))
   t.deepEqual(server.getopt('linger'), [0])

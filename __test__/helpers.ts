@@ -10,8 +10,61 @@ import type { ExecutionContext, TestFn } from 'ava'
 import * as socket from '../index'
 import { driverName } from '../src/native'
 
-/** Open file descriptors of this process (Linux: /proc/self/fd). */
+/**
+ * True when these tests run as compiled JavaScript rather than through tsx:
+ * the Windows run under Wine (`scripts/test-windows.sh`), whose Windows
+ * Node has no esbuild binary for tsx.
+ */
+export const compiled = __filename.endsWith('.js')
+
+/** The Node arguments that load TypeScript: `--import tsx`, none when compiled. */
+export const tsxArgs: string[] = compiled ? [] : ['--import', 'tsx']
+
+/** The code a worker thread runs first to load TypeScript: tsx, nothing when compiled. */
+export function tsxPrelude(): string {
+  return compiled ? '' : `require(${JSON.stringify(require.resolve('tsx/cjs'))}); `
+}
+
+/** `fixtures/<name>` (named `x.ts`), or its compiled `x.js`. */
+export function fixturePath(name: string): string {
+  return join(__dirname, 'fixtures', compiled ? name.replace(/\.ts$/, '.js') : name)
+}
+
+/**
+ * Windows under Wine (`scripts/test-windows.sh` sets `SOCKET2_WINE=1`):
+ * where Wine's Winsock differs from Windows' (each difference reproduced
+ * without our code by `scripts/wine/repro.c`), a test skips that part there
+ * and still runs it on real Windows.
+ */
+export const underWine = process.platform === 'win32' && process.env.SOCKET2_WINE === '1'
+
+/** Windows, where Unix sockets, raw sockets and some options are not offered (README, platforms). */
+export const windows = process.platform === 'win32'
+
+/** Windows offers no Unix sockets: opening one is `not_supported`. */
+export const NO_UNIX_ON_WINDOWS = windows && "the Windows build offers no Unix sockets (tcp('unix') is not_supported)"
+
+/**
+ * `test(title, fn)`, or when `reason` is a string, `test.skip` with the
+ * reason in its title (and on the console, as raw.spec.ts does).
+ */
+export function skipIf(
+  reason: string | false | null,
+  options: { serial?: boolean } = {},
+): (title: string, fn: (t: ExecutionContext) => unknown) => void {
+  // Loaded here, not at the top: fixtures import this file outside ava.
+  const test = (require('ava') as { default: TestFn }).default
+  return (title, fn) => {
+    if (!reason) return void (options.serial ? test.serial : test)(title, fn)
+    console.log(`skipping "${title}": ${reason}`)
+    test.skip(`${title} (skipped: ${reason})`, fn)
+  }
+}
+
+/** Open file descriptors of this process (Linux: /proc/self/fd; -1 where there is none). */
 export function openFds(): number {
+  // Under Wine, Z:\proc\self\fd is the Linux directory of Wine's own process.
+  if (process.platform === 'win32') return -1
   try {
     return readdirSync('/proc/self/fd').length
   } catch {
@@ -139,7 +192,7 @@ export interface ChildOutcome {
 
 /**
  * Runs `node --import tsx [nodeArgs] <fixture> [args]` (no tsx for a `.js`
- * fixture) from the repo root and
+ * fixture, or when the tests run compiled) from the repo root and
  * waits for it, killing it (SIGKILL) after `timeoutMs`, or `killAfterOutputMs`
  * after its first output on stdout.
  */
@@ -155,10 +208,10 @@ export function runFixture(
   } = {},
 ): Promise<ChildOutcome> {
   const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
-  const file = join(__dirname, 'fixtures', fixture)
+  const file = fixturePath(fixture)
   return new Promise((resolve, reject) => {
     // A plain .js fixture runs as users run the compiled package: no loader.
-    const loader = file.endsWith('.js') ? [] : ['--import', 'tsx']
+    const loader = file.endsWith('.js') ? [] : tsxArgs
     const child = spawn(process.execPath, [...loader, ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
       env: { ...process.env, ...env },

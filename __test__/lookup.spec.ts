@@ -16,6 +16,7 @@ import { checkLeaksAtEnd, tempDir } from './helpers'
 checkLeaksAtEnd(test)
 
 function whyNot(): string | null {
+  if (process.platform !== 'linux') return 'Linux network namespaces only'
   if (process.getuid?.() !== 0) return 'needs root to create network and mount namespaces'
   const missing = ['unshare', 'mount', 'ip'].find((tool) => !['/usr/bin', '/bin', '/usr/sbin', '/sbin'].some((dir) => existsSync(join(dir, tool))))
   return missing === undefined ? null : `needs the ${missing} tool`

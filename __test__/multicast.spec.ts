@@ -16,6 +16,7 @@ checkLeaksAtEnd(test)
 
 /** Why the namespace test cannot run here, or null. */
 function netnsUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'Linux network namespaces only'
   if (process.getuid?.() !== 0) return 'needs root to create a network namespace'
   for (const tool of ['/usr/bin/unshare', '/usr/sbin/ip', '/usr/sbin/sysctl']) {
     if (!existsSync(tool) && !existsSync(tool.replace('/usr', ''))) return `needs ${tool}`

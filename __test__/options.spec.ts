@@ -10,7 +10,7 @@ import type { ExecutionContext } from 'ava'
 import test from 'ava'
 
 import * as socket from '../index'
-import { boundUdp, checkLeaksAtEnd, ok, pair, portOf } from './helpers'
+import { boundUdp, checkLeaksAtEnd, ok, pair, portOf, skipIf, underWine, windows } from './helpers'
 
 checkLeaksAtEnd(test)
 
@@ -21,6 +21,11 @@ function tcp(t: ExecutionContext, family: socket.Family = 'inet'): socket.TcpSoc
 }
 
 const udp = boundUdp
+
+/** On Windows: an option Winsock lacks, or socket2 has no call for there, is `not_supported` (sys/options_windows.rs). */
+function notOnWindows(t: ExecutionContext, result: socket.Result<unknown>, what: string): void {
+  t.is(result[1], 'not_supported', what)
+}
 
 /** Sets `name` to each value and reads each back. */
 function roundTrip<K extends socket.SetOptionName & socket.GetOptionName>(
@@ -37,7 +42,10 @@ function roundTrip<K extends socket.SetOptionName & socket.GetOptionName>(
 
 test('boolean options round-trip on TCP: reuseaddr, reuseport, nodelay (= tcp_nodelay), keepalive', (t) => {
   const s = tcp(t)
-  for (const name of ['reuseaddr', 'reuseport', 'nodelay', 'keepalive'] as const) roundTrip(t, s, name, [true, false, true])
+  for (const name of ['reuseaddr', 'reuseport', 'nodelay', 'keepalive'] as const) {
+    if (windows && name === 'reuseport') notOnWindows(t, s.setopt(name, true), 'Windows has no SO_REUSEPORT')
+    else roundTrip(t, s, name, [true, false, true])
+  }
   ok(s.setopt('nodelay', false))
   t.deepEqual(s.getopt('tcp_nodelay'), [false])
   ok(s.setopt('tcp_nodelay', true))
@@ -47,6 +55,17 @@ test('boolean options round-trip on TCP: reuseaddr, reuseport, nodelay (= tcp_no
 test('keepalive parameters round-trip; setting one turns keepalive on', (t) => {
   const s = tcp(t)
   t.deepEqual(s.getopt('keepalive'), [false])
+  if (windows) {
+    // Winsock's idle time and interval are write-only (SIO_KEEPALIVE_VALS).
+    ok(s.setopt('keepidle', 30))
+    t.deepEqual(s.getopt('keepalive'), [true])
+    ok(s.setopt('keepintvl', 5))
+    notOnWindows(t, s.getopt('keepidle'), 'getopt(keepidle)')
+    notOnWindows(t, s.getopt('keepintvl'), 'getopt(keepintvl)')
+    // Wine has no TCP_KEEPCNT (scripts/wine/repro.c, "keepcnt"); Windows 10 1703 and later have.
+    if (!underWine) roundTrip(t, s, 'keepcnt', [3, 9])
+    return
+  }
   roundTrip(t, s, 'keepidle', [30, 7200])
   t.deepEqual(s.getopt('keepalive'), [true])
   roundTrip(t, s, 'keepintvl', [5, 75])
@@ -71,7 +90,8 @@ test('buffer sizes: rcvbuf and sndbuf read back at least what was set (Linux dou
       t.true(got >= size && got <= 4 * size, `${name}: set ${size}, got ${got}`)
     }
   }
-  roundTrip(t, s, 'rcvlowat', [10, 1])
+  if (windows) notOnWindows(t, s.setopt('rcvlowat', 10), 'Winsock has no SO_RCVLOWAT')
+  else roundTrip(t, s, 'rcvlowat', [10, 1])
 })
 
 test('IPv4 ttl and tos round-trip', (t) => {
@@ -88,7 +108,8 @@ test('IPv6: v6only, ttl (= unicast_hops), tos (traffic class), multicast hops/lo
   t.deepEqual(s.getopt('unicast_hops'), [33])
   roundTrip(t, s, 'unicast_hops', [12])
   t.deepEqual(s.getopt('ttl'), [12])
-  roundTrip(t, s, 'tos', [0x20, 0])
+  if (windows) notOnWindows(t, s.setopt('tos', 0x20), 'socket2 has no IPV6_TCLASS call on Windows')
+  else roundTrip(t, s, 'tos', [0x20, 0])
   roundTrip(t, s, 'multicast_ttl', [3, 1])
   t.deepEqual(s.getopt('multicast_hops'), [1])
   roundTrip(t, s, 'multicast_hops', [7])
@@ -107,10 +128,11 @@ test('IPv4 UDP: broadcast, multicast_ttl, multicast_loop, multicast_if', async (
 test('read-only options: type, acceptconn, error', async (t) => {
   const s = tcp(t)
   t.deepEqual(s.getopt('type'), ['tcp'])
-  t.deepEqual(s.getopt('acceptconn'), [false])
+  if (windows) notOnWindows(t, s.getopt('acceptconn'), 'socket2 has no SO_ACCEPTCONN call on Windows')
+  else t.deepEqual(s.getopt('acceptconn'), [false])
   t.deepEqual(s.getopt('error'), [null])
   ok(await s.listen('127.0.0.1', 0))
-  t.deepEqual(s.getopt('acceptconn'), [true])
+  if (!windows) t.deepEqual(s.getopt('acceptconn'), [true])
   const u = await udp(t)
   t.deepEqual(u.getopt('type'), ['udp'])
 })
@@ -129,10 +151,14 @@ test('error: a refused datagram leaves SO_ERROR pending; reading it clears it', 
     pending = ok(s.getopt('error'))
   }
   t.is(pending, 'connection_refused')
-  t.deepEqual(s.getopt('error'), [null])
+  // Wine keeps reporting it (scripts/wine/repro.c, "udp_refused"); Linux
+  // clears it on the read, and so should Windows.
+  if (!underWine) t.deepEqual(s.getopt('error'), [null])
 })
 
-test('effect of reuseaddr: a server restarts on the port of a connection in TIME_WAIT', async (t) => {
+skipIf(
+  windows && 'Windows lets a bind take the port of a TIME_WAIT connection without SO_REUSEADDR (which means more there)',
+)('effect of reuseaddr: a server restarts on the port of a connection in TIME_WAIT', async (t) => {
   // Linux lets a bind share the port of a TIME_WAIT connection only when
   // both set reuseaddr; the connection inherits it from the listener.
   const server = tcp(t)
@@ -158,7 +184,7 @@ test('effect of reuseaddr: a server restarts on the port of a connection in TIME
   t.deepEqual(await reusing.listen(), [true])
 })
 
-test('effect of reuseport: two sockets bind one port only when both set it', async (t) => {
+skipIf(windows && 'Windows has no SO_REUSEPORT')('effect of reuseport: two sockets bind one port only when both set it', async (t) => {
   const first = await udp(t)
   ok(first.setopt('reuseport', true))
   ok(await first.bind('127.0.0.1', 0))
@@ -170,7 +196,7 @@ test('effect of reuseport: two sockets bind one port only when both set it', asy
   t.deepEqual(await second.bind('127.0.0.1', port), [true])
 })
 
-test('effect of rcvlowat: a waiting recv is not woken until that many bytes are there', async (t) => {
+skipIf(windows && 'Winsock has no SO_RCVLOWAT')('effect of rcvlowat: a waiting recv is not woken until that many bytes are there', async (t) => {
   const [a, b] = await pair(t)
   ok(b.setopt('rcvlowat', 10))
   const buf = Buffer.alloc(64)
@@ -241,8 +267,10 @@ test('effect of IPv4 add_membership/drop_membership on loopback: datagrams to th
   if (process.platform === 'linux') t.false(loopbackGroups().includes(group))
   ok(await sender.send(Buffer.from('anyone?'), null, group, port))
   t.deepEqual(await receiver.recv(buf, null, null, socket.clock() + 0.2), [null, 'timeout'])
-  // Leaving a group not joined is the OS's refusal, as a tuple.
-  t.is(receiver.setopt('drop_membership', { group, interface: '127.0.0.1' })[1], 'address_not_available')
+  // Leaving a group not joined is the OS's refusal, as a tuple (Wine's is
+  // WSAEINVAL: scripts/wine/repro.c, "option_errors"; Windows' own not seen yet).
+  const refusal = receiver.setopt('drop_membership', { group, interface: '127.0.0.1' })[1]
+  t.is(refusal, underWine ? 'invalid_argument' : 'address_not_available')
 })
 
 test('IPv6 add_membership/drop_membership on loopback (index 1): joined, listed, left', async (t) => {
@@ -256,16 +284,19 @@ test('IPv6 add_membership/drop_membership on loopback (index 1): joined, listed,
   if (process.platform === 'linux') t.true(listed(), '/proc/net/igmp6 lists the group on lo')
   t.deepEqual(s.setopt('drop_membership', { group, interface: 1 }), [true])
   if (process.platform === 'linux') t.false(listed())
-  t.is(s.setopt('drop_membership', { group, interface: 1 })[1], 'address_not_available')
+  t.is(s.setopt('drop_membership', { group, interface: 1 })[1], underWine ? 'invalid_argument' : 'address_not_available')
 })
 
 test('an option the socket lacks is an error tuple: not_supported with the OS code', async (t) => {
   const u = await udp(t)
   const [value, err, code] = u.setopt('nodelay', true)
   t.is(value, null)
-  t.is(err, 'not_supported')
+  // Wine refuses TCP_NODELAY on UDP with WSAEINVAL (scripts/wine/repro.c,
+  // "option_errors"); Windows' own answer not seen yet.
+  t.is(err, underWine ? 'invalid_argument' : 'not_supported')
   t.is(typeof code, 'number')
   t.is(u.getopt('keepidle')[1], 'not_supported')
+  if (windows) return // no Unix sockets on Windows
   const unix = tcp(t, 'unix')
   t.is(unix.setopt('ttl', 5)[1], 'not_supported')
 })

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import test, { type ExecutionContext } from 'ava'
 
 import * as socket from '../index'
-import { checkLeaksAtEnd, ok, tempDir } from './helpers'
+import { checkLeaksAtEnd, NO_UNIX_ON_WINDOWS, ok, skipIf, tempDir } from './helpers'
 
 checkLeaksAtEnd(test)
+const unixTest = skipIf(NO_UNIX_ON_WINDOWS)
 
 function stream(t: ExecutionContext): socket.TcpSocket {
   const s = ok(socket.tcp('unix'))
@@ -47,7 +48,7 @@ async function exchange(t: ExecutionContext, server: socket.TcpSocket, name: str
   t.is(ok(conn.remoteAddr()).path(), '', 'an unbound client is unnamed')
 }
 
-test('stream: an abstract name (leading @) listens, connects and moves bytes; no file is made', async (t) => {
+unixTest('stream: an abstract name (leading @) listens, connects and moves bytes; no file is made', async (t) => {
   const name = abstractName('stream')
   const server = stream(t)
   t.deepEqual(await server.listen(name), [true])
@@ -59,7 +60,7 @@ test('stream: an abstract name (leading @) listens, connects and moves bytes; no
   await exchange(t, server, name)
 })
 
-test('stream: a leading NUL names the same abstract socket as a leading @', async (t) => {
+unixTest('stream: a leading NUL names the same abstract socket as a leading @', async (t) => {
   const name = abstractName('nul')
   const server = stream(t)
   ok(await server.listen(name))
@@ -67,7 +68,7 @@ test('stream: a leading NUL names the same abstract socket as a leading @', asyn
   t.is(ok(server.localAddr()).path(), name, 'reported with @')
 })
 
-test('stream: an abstract name in use: address_already_in_use; free again after close', async (t) => {
+unixTest('stream: an abstract name in use: address_already_in_use; free again after close', async (t) => {
   const name = abstractName('inuse')
   const first = stream(t)
   ok(await first.listen(name))
@@ -79,7 +80,7 @@ test('stream: an abstract name in use: address_already_in_use; free again after 
   t.deepEqual(await second.listen(name), [true], 'the kernel frees abstract names with the socket')
 })
 
-test('stream: binding a path that exists is address_already_in_use; the file stays until the user unlinks it', async (t) => {
+unixTest('stream: binding a path that exists is address_already_in_use; the file stays until the user unlinks it', async (t) => {
   const path = join(tempDir(t), 'server.sock')
   const server = stream(t)
   ok(await server.listen(path))
@@ -98,7 +99,7 @@ test('stream: binding a path that exists is address_already_in_use; the file sta
   t.deepEqual(await other.listen(path), [true], 'after unlinking, the path is free')
 })
 
-test('stream and datagram: a path in a missing directory fails with a tuple', async (t) => {
+unixTest('stream and datagram: a path in a missing directory fails with a tuple', async (t) => {
   const path = join(tempDir(t), 'no', 'such', 'dir.sock')
   const [, err] = await stream(t).bind(path)
   t.is(err, 'not_found')
@@ -108,12 +109,12 @@ test('stream and datagram: a path in a missing directory fails with a tuple', as
   t.is(serr, 'not_found')
 })
 
-test('a path longer than the OS allows fails with a tuple, not a throw', async (t) => {
+unixTest('a path longer than the OS allows fails with a tuple, not a throw', async (t) => {
   const [, err] = await stream(t).bind(`/tmp/${'x'.repeat(200)}.sock`)
   t.is(typeof err, 'string')
 })
 
-test('datagram: bind(path), send(buf, len, path), recv fills the sender path; the reply goes back to it', async (t) => {
+unixTest('datagram: bind(path), send(buf, len, path), recv fills the sender path; the reply goes back to it', async (t) => {
   const dir = tempDir(t)
   const serverPath = join(dir, 'server.sock')
   const clientPath = join(dir, 'client.sock')
@@ -142,7 +143,7 @@ test('datagram: bind(path), send(buf, len, path), recv fills the sender path; th
   t.is(back.toString(), serverPath)
 })
 
-test('datagram: abstract names; an unbound sender is unnamed and cannot be replied to', async (t) => {
+unixTest('datagram: abstract names; an unbound sender is unnamed and cannot be replied to', async (t) => {
   const name = abstractName('dgram')
   const server = datagram(t)
   ok(await server.bind(name))
@@ -164,7 +165,7 @@ test('datagram: abstract names; an unbound sender is unnamed and cannot be repli
   t.is(from.toString(), clientName)
 })
 
-test('datagram: truncation is reported; connect() sets the peer; disconnect() removes it', async (t) => {
+unixTest('datagram: truncation is reported; connect() sets the peer; disconnect() removes it', async (t) => {
   const dir = tempDir(t)
   const serverPath = join(dir, 'server.sock')
   const server = datagram(t)
@@ -187,7 +188,7 @@ test('datagram: truncation is reported; connect() sets the peer; disconnect() re
   t.deepEqual(await server.recv(buf), [9])
 })
 
-test('datagram: sending to a path whose socket is gone is connection_refused', async (t) => {
+unixTest('datagram: sending to a path whose socket is gone is connection_refused', async (t) => {
   const path = join(tempDir(t), 'gone.sock')
   const gone = datagram(t)
   ok(await gone.bind(path))

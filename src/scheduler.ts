@@ -181,6 +181,18 @@ function dispatch(count: number): void {
 }
 
 /**
+ * The socket reads no more (our own `shutdown` for reading): readable from
+ * now on (each read returns 0), and its waiting readers are woken to read
+ * it. Left to the poller, this is lost where no event follows a local
+ * shutdown (mio's IOCP poller under Wine reports none).
+ */
+export function readShutDown(state: SocketState): void {
+  state.readable = true
+  state.readClosed = true
+  wakeAll(state.readers, Wake.Ready)
+}
+
+/**
  * Waits until `state` is readable (or writable), `expires` passes (seconds
  * on {@link clock}) or its signal aborts, or the socket is closed.
  */

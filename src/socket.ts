@@ -24,6 +24,7 @@ import {
   clock,
   ensureInit,
   nextTurn,
+  readShutDown,
   spend,
   track,
   untrack,
@@ -392,7 +393,9 @@ export class TcpSocket extends Socket {
     const code = how === 'r' ? 0 : how === 'w' ? 1 : how === 'rw' ? 2 : -1
     if (code < 0) throw new TypeError(`shutdown takes 'r', 'w' or 'rw', got ${String(how)}`)
     const rc = native.shutdown(this.state.id, code)
-    return rc < 0 ? fail(rc) : OK_TRUE
+    if (rc < 0) return fail(rc)
+    if (code !== 1) readShutDown(this.state)
+    return OK_TRUE
   }
 }
 

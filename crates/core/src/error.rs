@@ -193,15 +193,15 @@ const OS_ERRORS: &[(i32, &str)] = &[
     (10043, "protocol_not_supported"),       // WSAEPROTONOSUPPORT
     (10069, "quota_exceeded"),               // WSAEDQUOT
     (10109, "service_not_found"),            // WSATYPE_NOT_FOUND
-    (10058, "shut_down"),                    // WSAESHUTDOWN
-    (10044, "socket_type_not_supported"),    // WSAESOCKTNOSUPPORT
-    (10060, "timeout"),                      // WSAETIMEDOUT
-    (121, "timeout"),                        // ERROR_SEM_TIMEOUT
-    (10024, "too_many_open_files"),          // WSAEMFILE
-    (10059, "too_many_references"),          // WSAETOOMANYREFS
-    (10062, "too_many_symbolic_links"),      // WSAELOOP
-    (10035, "would_block"),                  // WSAEWOULDBLOCK
-    (10041, "wrong_protocol_type"),          // WSAEPROTOTYPE
+    (10058, "broken_pipe"), // WSAESHUTDOWN: a send after shutdown('w'), EPIPE on Unix
+    (10044, "socket_type_not_supported"), // WSAESOCKTNOSUPPORT
+    (10060, "timeout"),     // WSAETIMEDOUT
+    (121, "timeout"),       // ERROR_SEM_TIMEOUT
+    (10024, "too_many_open_files"), // WSAEMFILE
+    (10059, "too_many_references"), // WSAETOOMANYREFS
+    (10062, "too_many_symbolic_links"), // WSAELOOP
+    (10035, "would_block"), // WSAEWOULDBLOCK
+    (10041, "wrong_protocol_type"), // WSAEPROTOTYPE
 ];
 
 /// Normalized name for a raw OS error code: one of [`ERROR_NAMES`],

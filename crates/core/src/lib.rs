@@ -27,3 +27,11 @@ pub use error::{error_name, lookup_error_name, lookup_failure, ERROR_NAMES, OS_E
 pub use options::{Opt, OptValue};
 pub use reactor::{Id, Reactor, Readiness};
 pub use socket::{Family, Kind, Socket};
+
+/// Windows under Wine (`scripts/test-windows.sh` sets `SOCKET2_WINE=1`):
+/// the tests skip what Wine's Winsock does differently from Windows, each
+/// difference reproduced without our code by `scripts/wine/repro.c`.
+#[cfg(test)]
+pub(crate) fn under_wine() -> bool {
+    cfg!(windows) && std::env::var_os("SOCKET2_WINE").is_some_and(|v| v == "1")
+}

