@@ -39,10 +39,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 
 use socket2_core::reactor::{Poller, Waker};
-use socket2_core::Reactor;
 
 use super::{check, stopped, Dispatcher, BATCH};
-use crate::state;
+use crate::state::{self, Reactor};
 
 /// How long the poller thread waits for a batch to come back before it
 /// repeats the wake-up (see the module documentation).
@@ -151,7 +150,7 @@ pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
         return Err(err);
     }
     DRIVER.with(|cell| cell.set(driver));
-    state::install(reactor);
+    state::install(env, reactor);
     Ok(())
 }
 
