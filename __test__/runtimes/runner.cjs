@@ -20,7 +20,7 @@ const scenarioDir = join(__dirname, 'scenarios')
 /** The scenario files, in a stable order. */
 function scenarios() {
   return readdirSync(scenarioDir)
-    .filter((f) => (f.endsWith('.mjs') || f.endsWith('.cjs')) && f !== 'lib.mjs')
+    .filter((f) => (f.endsWith('.mjs') || f.endsWith('.cjs')) && f !== 'lib.mjs' && !f.startsWith('_'))
     .sort()
 }
 

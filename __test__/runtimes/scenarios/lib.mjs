@@ -1,4 +1,5 @@
 // Shared by the scenarios: plain ESM that Node, Bun and Deno all run as is.
+// Files starting with `_` are helpers the scenarios run, not scenarios.
 // Each scenario is a main program: it imports the compiled package, checks
 // its case with `check`/`ok`, and ends with `done()`, which prints one
 // `PASS …` line; any failure throws (a non-zero exit). The runner
