@@ -7,9 +7,25 @@
 // installed (or whose binary does not start) gets its tests skipped, with
 // the reason in the title.
 
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+
 import test from 'ava'
 
 import { probe, runScenario, runtimes, scenarios } from './runtimes/runner.cjs'
+
+// echo-process.mjs drives its server with crates/bench's native load
+// generator when it is built (the runner passes it on): only a client that
+// fast hits the window in which Deno lost the thread driver's wake-up.
+test.before('build the native load generator (crates/bench loadgen)', (t) => {
+  const built = spawnSync('cargo', ['build', '--release', '--locked', '-p', 'socket2-bench', '--bin', 'loadgen'], {
+    cwd: join(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
+  if (built.status === 0) t.log('loadgen built')
+  else t.log(`loadgen not built (${built.error?.message ?? built.stderr.trim().split('\n').pop()}): echo-process uses a socket2 client`)
+})
 
 // The scenarios' own waits are bounded at 10–30 s; a scenario still
 // running after this is stuck.

@@ -38,6 +38,15 @@ const runtimes = {
   deno: { bin: 'deno', args: ['run', '-A'], env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, driver: 'thread' },
 }
 
+/**
+ * The clients echo-process.mjs may use: this Node, and crates/bench's
+ * native load generator when it is built.
+ */
+function clients() {
+  const loadgen = join(root, 'target', 'release', process.platform === 'win32' ? 'loadgen.exe' : 'loadgen')
+  return { SOCKET2_TEST_NODE: process.execPath, ...(existsSync(loadgen) ? { SOCKET2_TEST_LOADGEN: loadgen } : {}) }
+}
+
 /** The executable for `name`: the dev dependency in node_modules/.bin first, then PATH. */
 function locate(name) {
   if (name.includes('/')) return existsSync(name) ? name : null
@@ -76,7 +85,7 @@ function runScenario(name, bin, scenario, { timeoutMs = 60_000 } = {}) {
   return new Promise((resolve) => {
     const child = spawn(bin, [...runtime.args, join(scenarioDir, scenario)], {
       cwd: root,
-      env: { ...process.env, ...runtime.env },
+      env: { ...process.env, ...clients(), ...runtime.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''

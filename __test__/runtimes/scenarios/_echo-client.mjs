@@ -1,34 +1,24 @@
-// The client of net-client.mjs, run as a child process of the same
-// runtime: `rounds` round trips of 64 bytes on each of `connections`
-// node:net connections to 127.0.0.1:`port`, one after another for the
-// first and then the rest at once. Prints the rate of the first.
+// The client of echo-process.mjs when loadgen is not built, run as a child process of the
+// same runtime: `rounds` round trips of 64 bytes on each of `connections`
+// socket2 connections to 127.0.0.1:`port` (the first alone, then the rest
+// at once, `rounds / 10` each), as fast as they go. Prints the rate of the
+// first.
 
-import net from 'node:net'
+import { ok, socket } from './lib.mjs'
 
 const [port, rounds, connections] = process.argv.slice(2).map(Number)
 
-function client(count) {
-  return new Promise((resolve, reject) => {
-    const conn = net.connect(port, '127.0.0.1')
-    const message = Buffer.alloc(64, 7)
-    let got = 0
-    let done = 0
-    conn.setNoDelay(true)
-    conn.on('connect', () => conn.write(message))
-    conn.on('data', (data) => {
-      got += data.length
-      while (got >= message.length) {
-        got -= message.length
-        if (++done === count) {
-          conn.end()
-          return
-        }
-        conn.write(message)
-      }
-    })
-    conn.on('close', () => (done === count ? resolve() : reject(new Error(`closed after ${done} round trips`))))
-    conn.on('error', reject)
-  })
+async function client(count) {
+  const conn = ok(socket.tcp(), 'tcp')
+  ok(await conn.connect('127.0.0.1', port, socket.clock() + 30), 'connect')
+  conn.setopt('nodelay', true)
+  const message = new Uint8Array(64).fill(7)
+  const back = new Uint8Array(64)
+  for (let i = 0; i < count; i++) {
+    ok(await conn.sendall(message), 'sendall')
+    ok(await conn.recvall(back, undefined, socket.clock() + 30), 'recvall')
+  }
+  conn.close()
 }
 
 const started = performance.now()
