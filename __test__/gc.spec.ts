@@ -36,7 +36,7 @@ for (const [mode, count, what, env] of cases) {
     test.skip(`${title} (skipped: needs Linux and prlimit)`, (t) => t.pass())
     continue
   }
-  test(title, async (t) => {
+  test.serial(title, async (t) => {
     const child = await runFixture('fd-pressure.ts', {
       args: [String(count), mode, '1024'],
       env: env ?? { SOCKET2_DRIVER: undefined },
