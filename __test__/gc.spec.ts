@@ -4,7 +4,7 @@
 // of descriptors first forces a collection and closes the unreachable ones
 // (src/reclaim.ts). Each case runs `fixtures/fd-pressure.ts` in a child
 // whose fd limit is lowered to 1024 with prlimit(1); before this, every
-// mode failed with 'too many open files' after about 1000 sockets (500
+// mode failed with 'too_many_open_files' after about 1000 sockets (500
 // connected pairs).
 
 import { spawnSync } from 'node:child_process'

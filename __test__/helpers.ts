@@ -103,6 +103,11 @@ export function ok<T>(result: socket.Result<T>): T {
   return result[0]
 }
 
+/** Checks a `sendall`/`recvall` result: throws an Error naming the failure and the count moved. */
+export function whole(result: socket.Transferred): void {
+  if (result[1] !== undefined) throw new Error(`expected all bytes through, got ${result[1]} after ${result[3]}`)
+}
+
 /** Sends all of `buf[0..len]`, however many calls it takes. */
 export async function sendAll(s: socket.TcpSocket, buf: Uint8Array, len = buf.length): Promise<void> {
   for (let off = 0; off < len; ) off += ok(await s.send(buf.subarray(off, len)))
@@ -133,7 +138,8 @@ export interface ChildOutcome {
 }
 
 /**
- * Runs `node --import tsx [nodeArgs] <fixture> [args]` from the repo root and
+ * Runs `node --import tsx [nodeArgs] <fixture> [args]` (no tsx for a `.js`
+ * fixture) from the repo root and
  * waits for it, killing it (SIGKILL) after `timeoutMs`, or `killAfterOutputMs`
  * after its first output on stdout.
  */
@@ -151,7 +157,9 @@ export function runFixture(
   const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
   const file = join(__dirname, 'fixtures', fixture)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, file, ...args], {
+    // A plain .js fixture runs as users run the compiled package: no loader.
+    const loader = file.endsWith('.js') ? [] : ['--import', 'tsx']
+    const child = spawn(process.execPath, [...loader, ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

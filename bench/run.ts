@@ -23,6 +23,10 @@
 //                     addon copy from the last build is used if present)
 //   --no-timers       skip the timers benchmark
 //   --timers-only     run only the timers benchmark
+//   --no-fairness     skip the fairness benchmark
+//   --fairness-only   run only the fairness benchmark
+//   --no-idle         skip the idle-memory benchmark
+//   --idle-only       run only the idle-memory benchmark
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -54,6 +58,8 @@ import {
   table,
   useReleaseAddon,
 } from './lib'
+import { type FairnessResult, fairnessTable, runFairness } from './fairness'
+import { type IdleResult, idleTable, runIdle } from './idle'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -207,6 +213,9 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
+  const fairnessOnly = hasFlag('fairness-only')
+  const idleOnly = hasFlag('idle-only')
+  const only = timersOnly || fairnessOnly || idleOnly
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -221,12 +230,22 @@ async function main(): Promise<void> {
 
   const loadBefore = load()
   let echo: EchoResult[] = []
-  if (!timersOnly) {
+  if (!only) {
     console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     echo = await runEcho(counts, warmup, duration, reps)
   }
+  let fairness: FairnessResult | undefined
+  if (fairnessOnly || (!only && !hasFlag('no-fairness'))) {
+    console.error(`fairness: ${reps} reps of ${warmup}s warm-up + ${duration}s, socket2 and node:net, no/in/out bulk`)
+    fairness = await runFairness({ warmup, duration, reps, pin: pinning, log: (line) => console.error(line) })
+  }
+  let idle: IdleResult | undefined
+  if (idleOnly || (!only && !hasFlag('no-idle'))) {
+    console.error(`idle memory: ${reps} reps of 10 000 connections, socket2 and node:net`)
+    idle = await runIdle({ connections: 10_000, reps, log: (line) => console.error(line) })
+  }
   let timers: TimersResult | undefined
-  if (timersOnly || !hasFlag('no-timers')) {
+  if (timersOnly || (!only && !hasFlag('no-timers'))) {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
@@ -235,6 +254,8 @@ async function main(): Promise<void> {
   console.log(`\nsocket2 benchmarks (${pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'};` +
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
+  if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
+  if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
 
   const report = {
@@ -248,6 +269,8 @@ async function main(): Promise<void> {
     load_average: { before: loadBefore, after: loadAfter },
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,
+    fairness: fairness ?? null,
+    idle: idle ?? null,
     timers: timers ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')

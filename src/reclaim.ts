@@ -6,7 +6,8 @@
 //
 // A loop that opens sockets without ever yielding to the event loop gives
 // those finalizers no turn to run in. So when socket() or accept() fails
-// for want of descriptors, this forces a full collection (where the
+// for want of descriptors (or kernel memory: EMFILE, ENFILE, ENOBUFS,
+// ENOMEM), this forces a full collection (where the
 // runtime allows one) and closes at once every socket whose object it
 // took, then the call is tried once more.
 
@@ -39,12 +40,12 @@ function fullCollection(): Collect | null {
 
 /**
  * Runs `call` (a native `open` or `accept`: an id, or a negative error
- * code); if it ran out of descriptors and a full collection closed some
+ * code); if it ran out of resources and a full collection closed some
  * unreachable sockets, runs it once more.
  */
 export function withReclaim(call: () => number): number {
   const first = call()
-  if (first >= 0 || !native.outOfDescriptors(first)) return first
+  if (first >= 0 || !native.isOutOfResources(first)) return first
   if (collect === undefined) collect = fullCollection()
   if (collect === null) return first
   collect()

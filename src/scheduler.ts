@@ -26,14 +26,35 @@ export type Deadline = number | AbortSignal | undefined
 
 export type Resolve = (outcome: Wake) => void
 
-/** A pending wait: on one socket direction and/or a deadline. */
-interface Waiter {
-  done: boolean
-  resolve: Resolve
-  list: Waiter[] | null
-  deadline: number
-  heapIndex: number
-  signal: AbortSignal | null
+/**
+ * A pending wait: on a socket direction, a deadline, a signal, or a list of
+ * the scheduler's own. Subclasses say what happens when it ends ({@link
+ * wake}); a hot path's waiter carries its own state, so a pending call
+ * costs one object rather than a waiter plus a closure and its context.
+ */
+export abstract class Waiter {
+  done = false
+  list: Waiter[] | null = null
+  /** Where it stands in `list`, so leaving it is O(1) (10 000 waits on one socket happen). */
+  listIndex = -1
+  deadline = Infinity
+  heapIndex = -1
+  signal: AbortSignal | null = null
+  /** What passing `deadline` means: `Timeout`, or `Ready` for a back-off's end. */
+  onDeadline: Wake = Wake.Timeout
+  /** Called once per wait, after it has left every list, with how it ended. */
+  abstract wake(outcome: Wake): void
+}
+
+/** A waiter that calls a function. */
+class CallbackWaiter extends Waiter {
+  constructor(private readonly then: Resolve) {
+    super()
+  }
+
+  wake(outcome: Wake): void {
+    this.then(outcome)
+  }
 }
 
 /** Per-socket readiness, indexed by the socket's slot. */
@@ -48,8 +69,9 @@ export class SocketState {
    */
   readClosed = false
   closed = false
-  readers: Waiter[] = []
-  writers: Waiter[] = []
+  /** Made at the first wait (most sockets never wait to write). */
+  readers: Waiter[] | null = null
+  writers: Waiter[] | null = null
   constructor(
     readonly id: number,
     readonly slot: number,
@@ -96,10 +118,13 @@ export function untrack(state: SocketState): boolean {
   if (bySlot[state.slot] === state) bySlot[state.slot] = undefined
   wakeAll(state.readers, Wake.Closed)
   wakeAll(state.writers, Wake.Closed)
-  return native.close(state.id)
+  const closed = native.close(state.id)
+  if (fdWaiters.length > 0) wakeAll(fdWaiters, Wake.Ready)
+  return closed
 }
 
-function wakeAll(list: Waiter[], outcome: Wake): void {
+function wakeAll(list: Waiter[] | null, outcome: Wake): void {
+  if (list === null) return
   const count = list.length
   if (count === 0) return
   if (count === 1) {
@@ -120,17 +145,24 @@ function settle(waiter: Waiter, outcome: Wake): void {
   if (waiter.done) return
   waiter.done = true
   if (waiter.list !== null) {
-    const at = waiter.list.indexOf(waiter)
-    if (at >= 0) waiter.list.splice(at, 1)
+    // Swap with the last: waiters of one list are woken together, so their
+    // order matters little, and a timed-out wait leaves in O(1).
+    const list = waiter.list
+    const last = list.pop()!
+    if (last !== waiter) {
+      list[waiter.listIndex] = last
+      last.listIndex = waiter.listIndex
+    }
     waiter.list = null
   }
   if (waiter.heapIndex >= 0) heapRemove(waiter)
   if (waiter.signal !== null) unwatchSignal(waiter)
   setWaiting(-1)
-  waiter.resolve(outcome)
+  waiter.wake(outcome)
 }
 
 function dispatch(count: number): void {
+  newTurn()
   for (let i = 0; i < count; i++) {
     const state = bySlot[events[i * 3]]
     if (state === undefined || state.generation !== events[i * 3 + 1]) continue
@@ -153,64 +185,93 @@ function dispatch(count: number): void {
  * on {@link clock}) or its signal aborts, or the socket is closed.
  */
 export function waitReadable(state: SocketState, expires?: Deadline): Promise<Wake> {
-  return wait(state.readers, expires)
+  return new Promise<Wake>((resolve) => waitOn(state, false, expires, new CallbackWaiter(resolve)))
 }
 
 export function waitWritable(state: SocketState, expires?: Deadline): Promise<Wake> {
-  return wait(state.writers, expires)
+  return new Promise<Wake>((resolve) => waitOn(state, true, expires, new CallbackWaiter(resolve)))
 }
 
 /** Waits until `expires` passes (or its signal aborts). */
 export function waitUntil(expires: Deadline): Promise<Wake> {
-  return wait(null, expires)
-}
-
-/**
- * The one wait every call goes through. A number is a deadline on the heap
- * (`Timeout` when it passes; a past one ends the wait at once); a signal
- * ends the wait when it aborts (`Timeout` if its reason is a
- * `TimeoutError`, as `AbortSignal.timeout()` gives, else `Aborted`).
- */
-function wait(list: Waiter[] | null, expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => waitThen(list, expires, resolve))
+  return new Promise<Wake>((resolve) => waitThen(null, expires, new CallbackWaiter(resolve)))
 }
 
 /**
  * {@link waitReadable} / {@link waitWritable} without a promise: `then` is
  * called once with the outcome, from the event dispatch, the deadline timer
- * or `untrack`. For hot paths that drive their own retry loop.
+ * or `untrack`.
  */
 export function whenReadable(state: SocketState, expires: Deadline, then: Resolve): void {
-  waitThen(state.readers, expires, then)
+  waitOn(state, false, expires, new CallbackWaiter(then))
 }
 
 export function whenWritable(state: SocketState, expires: Deadline, then: Resolve): void {
-  waitThen(state.writers, expires, then)
+  waitOn(state, true, expires, new CallbackWaiter(then))
 }
 
-function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve): void {
-  const waiter: Waiter = { done: false, resolve, list: null, deadline: Infinity, heapIndex: -1, signal: null }
+/**
+ * The wait every socket call goes through: queues `waiter` on `state`'s
+ * readers (or writers) until the socket is ready or closed, or `expires`
+ * ends it. A waiter may wait again from its own `wake`.
+ */
+export function waitOn(state: SocketState, write: boolean, expires: Deadline, waiter: Waiter): void {
+  if (!arm(waiter, expires, Infinity)) return
+  const list = write ? state.writers : state.readers
+  if (list === null) {
+    // Exactly one slot: an idle connection's one reader costs 8 bytes here.
+    waiter.list = [waiter]
+    waiter.listIndex = 0
+    if (write) state.writers = waiter.list
+    else state.readers = waiter.list
+  } else {
+    waiter.list = list
+    waiter.listIndex = list.push(waiter) - 1
+  }
+}
+
+/**
+ * Queues `waiter` on `list` (if any) until `expires`; with `readyAt`, the
+ * wait also ends, as `Ready`, at that time (unless `expires` comes first).
+ */
+function waitThen(list: Waiter[] | null, expires: Deadline, waiter: Waiter, readyAt = Infinity): void {
+  if (!arm(waiter, expires, readyAt)) return
+  if (list !== null) {
+    waiter.list = list
+    waiter.listIndex = list.push(waiter) - 1
+  }
+}
+
+/**
+ * Starts a wait: its deadline (a number: on the heap, `Timeout` when it
+ * passes; a past one ends the wait at once) or signal (`Timeout` if its
+ * reason is a `TimeoutError`, as `AbortSignal.timeout()` gives, else
+ * `Aborted`). False when it ended at once.
+ */
+function arm(waiter: Waiter, expires: Deadline, readyAt: number): boolean {
+  waiter.done = false
+  waiter.deadline = Infinity
+  waiter.onDeadline = Wake.Timeout
   setWaiting(1)
   if (typeof expires === 'number') {
     if (expires <= clock()) {
       settle(waiter, Wake.Timeout)
-      return
+      return false
     }
-    if (expires !== Infinity) {
-      waiter.deadline = expires
-      heapPush(waiter)
-    }
+    waiter.deadline = expires
   } else if (expires !== undefined) {
     if (expires.aborted) {
       settle(waiter, abortOutcome(expires))
-      return
+      return false
     }
     watchSignal(waiter, expires)
   }
-  if (list !== null) {
-    waiter.list = list
-    list.push(waiter)
+  if (readyAt < waiter.deadline) {
+    waiter.deadline = readyAt
+    waiter.onDeadline = Wake.Ready
   }
+  if (waiter.deadline !== Infinity) heapPush(waiter)
+  return true
 }
 
 /** Monotonic time in seconds. */
@@ -343,17 +404,101 @@ function armTimer(): void {
 }
 
 function onTimer(): void {
+  newTurn()
   timer = undefined
   timerAt = Infinity
   timerRefed = false
   const now = clock()
   firing = true
   try {
-    while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0], Wake.Timeout)
+    while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0], heap[0].onDeadline)
   } finally {
     firing = false
   }
   armTimer()
+}
+
+// ---- fairness: a budget of calls per event-loop turn -------------------
+
+// A call on a socket that is ready completes at once, and an `await` of a
+// settled promise continues in the microtask queue: a coroutine that keeps
+// finding its socket ready (a bulk stream, an accept loop under a flood)
+// would never give the event loop a turn, starving timers, other sockets
+// and Node's own I/O. So calls that complete without waiting spend from a
+// budget shared by every coroutine of this thread, refilled whenever the
+// loop gets a turn (an I/O batch, the deadline timer, a yield). Once it is
+// spent, or a time slice has passed, the next call yields first: it waits
+// for a `setImmediate` turn, after the loop has run its timers and polled
+// for I/O, and then proceeds as usual. (tokio's cooperative budget bounds a
+// task the same way, by operations; Go preempts by time; we do both.)
+
+/** Calls that may complete without waiting in one turn of the event loop. */
+export const TURN_BUDGET = 128
+/** How long one turn's calls may run before the next one yields (seconds). */
+export const TURN_SLICE = 0.002
+/** How often (in calls) the time slice is checked: clock reads are not free. */
+const SLICE_CHECK_EVERY = 16
+
+let budget = TURN_BUDGET
+let sliceEnds = 0
+/** Calls waiting for the next turn (a waiter list like a socket's). */
+const yielders: Waiter[] = []
+let turnScheduled = false
+
+function newTurn(): void {
+  budget = TURN_BUDGET
+  sliceEnds = 0
+}
+
+/**
+ * Takes one call from this turn's budget: `true` if the call may run now,
+ * `false` if it must first yield ({@link yieldTurn}).
+ */
+export function spend(): boolean {
+  if (budget <= 0) return false
+  budget--
+  if (budget % SLICE_CHECK_EVERY === 0) {
+    const now = clock()
+    if (sliceEnds === 0) sliceEnds = now + TURN_SLICE
+    else if (now > sliceEnds) budget = 0
+  }
+  return true
+}
+
+/** Resolves once the event loop has had a turn (or `expires` passes). */
+export function nextTurn(expires: Deadline): Promise<Wake> {
+  return new Promise<Wake>((resolve) => yieldTurn(expires, new CallbackWaiter(resolve)))
+}
+
+/**
+ * Wakes `waiter` once the event loop has had a turn (or `expires` passes):
+ * how a call that found the budget spent yields.
+ */
+export function yieldTurn(expires: Deadline, waiter: Waiter): void {
+  waitThen(yielders, expires, waiter)
+  if (!turnScheduled) {
+    turnScheduled = true
+    setImmediate(onTurn)
+  }
+}
+
+function onTurn(): void {
+  turnScheduled = false
+  newTurn()
+  wakeAll(yielders, Wake.Ready)
+}
+
+// ---- descriptors released ------------------------------------------------
+
+/** Waits (an accept out of descriptors) for this process to close a socket. */
+const fdWaiters: Waiter[] = []
+
+/**
+ * Resolves `Ready` when this process closes a socket or at `notAfter`,
+ * whichever comes first (or as a wait ends when `expires` passes first).
+ */
+export function whenFdReleased(notAfter: number, expires: Deadline): Promise<Wake> {
+  return new Promise<Wake>((resolve) => waitThen(fdWaiters, expires, new CallbackWaiter(resolve), notAfter))
 }
 
 // ---- poll / start / stop -------------------------------------------------

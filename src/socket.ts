@@ -10,6 +10,7 @@ import {
   type Port,
   type SocketType,
   fromNative,
+  protocolName,
   protocolNumber,
   resolveFor,
 } from './addr.js'
@@ -20,38 +21,67 @@ import {
   type Deadline,
   type SocketState,
   Wake,
+  Waiter,
+  clock,
   ensureInit,
+  nextTurn,
+  spend,
   track,
   untrack,
+  waitOn,
   waitReadable,
   waitWritable,
-  whenReadable,
-  whenWritable,
+  whenFdReleased,
+  yieldTurn,
 } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
+const DETACHED = native.DETACHED
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
 // Read once: the module namespace re-exports through getters, too slow for
 // the per-message path.
 const nativeSend = native.send
 const nativeRecv = native.recv
+const isOutOfResources = native.isOutOfResources
 
 /** Closes sockets nobody closed once they are garbage-collected. */
 const collector = new FinalizationRegistry<SocketState>((state) => {
   untrack(state)
 })
 
-/** Throws unless `buf` is a byte array and `maxlen` fits in it; returns the length to use. */
-export function checkBuffer(buf: unknown, maxlen: unknown): number {
+/**
+ * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
+ * it, and is at least `min`; returns the length to use (default: all of `buf`).
+ */
+export function checkBuffer(buf: unknown, maxlen: unknown, min = 0): number {
   if (!(buf instanceof Uint8Array)) {
     throw new TypeError('buf must be a Uint8Array or Buffer')
   }
-  if (maxlen === undefined || maxlen === null) return buf.length
-  if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
-  if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
-    throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
+  // A detached buffer reads as empty: refuse it rather than move 0 bytes.
+  if (buf.length === 0 && isDetached(buf)) throw new TypeError('buf is detached (its ArrayBuffer was transferred)')
+  let len = buf.length
+  if (maxlen !== undefined && maxlen !== null) {
+    if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
+    if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
+      throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
+    }
+    len = maxlen
   }
-  return maxlen
+  if (len < min) {
+    throw new RangeError(`maxlen must be at least ${min} here (a stream read of 0 bytes would read as end of stream), got ${len}`)
+  }
+  return len
+}
+
+function isDetached(buf: Uint8Array): boolean {
+  if (buf.buffer.byteLength !== 0) return false
+  try {
+    // Node 20 has no `ArrayBuffer.prototype.detached`; a view on a detached buffer cannot be made.
+    new Uint8Array(buf.buffer)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /**
@@ -115,7 +145,12 @@ export class Socket {
     return this.socketFamily
   }
 
-  /** The protocol name it was opened with (`'ip'` when the OS chose). */
+  /**
+   * The protocol the OS uses for it: `'tcp'` for TCP, `'udp'` for UDP, the
+   * one it was opened with for raw sockets and explicit protocols
+   * (`'icmp'`, or the number as text when it has no name); `'ip'` (0) for
+   * Unix sockets, which have none.
+   */
   protocol(): string {
     return this.socketProtocol
   }
@@ -228,16 +263,34 @@ export class TcpSocket extends Socket {
     const state = this.state
     // Set when the deadline or signal ended the wait: one last try, then give up.
     let gaveUp: Wake = Wake.Ready
+    let backedOff = false
     for (;;) {
       if (state.closed) return CLOSED
+      const backoff = exhausted.get(state)
+      if (backoff !== undefined && !backedOff && gaveUp === Wake.Ready && clock() < backoff.retryAt) {
+        // Out of descriptors last time: wait until this process closes a
+        // socket or the back-off passes, rather than fail again at once.
+        gaveUp = await whenFdReleased(backoff.retryAt, expires)
+        backedOff = true
+        continue
+      }
       if (state.readable || gaveUp !== Wake.Ready) {
+        if (gaveUp === Wake.Ready && !spend()) {
+          gaveUp = await nextTurn(expires)
+          continue
+        }
         const id = withReclaim(() => native.accept(state.id))
         if (id >= 0) {
+          if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
           socket.bound = true
           return [socket]
         }
-        if (id !== WOULD_BLOCK) return fail(id)
+        if (id !== WOULD_BLOCK) {
+          // The connection stays queued and the listener readable.
+          if (isOutOfResources(id)) backOff(state, backoff)
+          return fail(id)
+        }
         state.readable = false
       }
       if (gaveUp !== Wake.Ready) return notReady(gaveUp)
@@ -302,10 +355,11 @@ export class TcpSocket extends Socket {
 
   /**
    * Receives up to `maxlen` bytes into `buf` (default: its length), waiting
-   * until some arrive. Returns the count; 0 means the peer closed.
+   * until some arrive. Returns the count; 0 means the peer closed, so
+   * `maxlen` 0 (or an empty `buf`) throws `RangeError`.
    */
   recv(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
-    const len = checkBuffer(buf, maxlen)
+    const len = checkBuffer(buf, maxlen, 1)
     checkExpires(expires)
     return transfer(this.state, Io.StreamRead, nativeRecv, buf, len, undefined, expiresOf(expires))
   }
@@ -327,7 +381,7 @@ export class TcpSocket extends Socket {
    * first. The bytes received before a failure are in `buf[0..received]`.
    */
   recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
-    const total = checkBuffer(buf, len)
+    const total = checkBuffer(buf, len, 1)
     checkExpires(expires)
     return moveAll(this.state, Io.StreamRead, nativeRecv, buf, total, expiresOf(expires))
   }
@@ -343,6 +397,33 @@ export class TcpSocket extends Socket {
     const rc = native.shutdown(this.state.id, code)
     return rc < 0 ? fail(rc) : OK_TRUE
   }
+}
+
+// ---- accept when out of descriptors --------------------------------------
+
+// `accept` failing with EMFILE/ENFILE/ENOBUFS/ENOMEM leaves the connection
+// queued and the listener readable, so retrying at once would fail the same
+// way, as fast as the loop can spin. Such a failure is returned (so the
+// server can log it), and the listener's next `accept` first waits until
+// this process closes a socket or a back-off passes (10 ms, doubling up to
+// 0.5 s, for descriptors freed elsewhere), then tries again: the server uses
+// next to no CPU while out of descriptors, its timers and connections keep
+// running, and queued clients are served as soon as descriptors free up.
+// Nothing is shed: a client waits in the kernel's backlog until then.
+
+const FIRST_BACKOFF = 0.01
+const MAX_BACKOFF = 0.5
+
+/** A listener whose last accept ran out of resources: when to try again. */
+interface Backoff {
+  retryAt: number
+  delay: number
+}
+const exhausted = new WeakMap<SocketState, Backoff>()
+
+function backOff(state: SocketState, last: Backoff | undefined): void {
+  const delay = last === undefined ? FIRST_BACKOFF : Math.min(MAX_BACKOFF, last.delay * 2)
+  exhausted.set(state, { retryAt: clock() + delay, delay })
 }
 
 /**
@@ -365,7 +446,7 @@ function moveAll(
 ): Promise<Transferred> {
   // The common case, everything in one call on a ready socket, settles here
   // without an async function; the loop below takes over otherwise.
-  if (total > 0 && !state.closed && isReady(state, io)) {
+  if (total > 0 && !state.closed && isReady(state, io) && spend()) {
     const n = call(state.id, buf, total, undefined)
     if (n === total) return Promise.resolve(OK_TRUE)
     if (n === WOULD_BLOCK) markBlocked(state, io)
@@ -442,31 +523,56 @@ export function transfer<A>(
   extra: A,
   expires: Deadline,
 ): Promise<Result<number>> {
+  // Ready, but this turn's budget is spent: yield to the event loop first.
+  let yielding = false
   if (!state.closed && isReady(state, io)) {
-    const n = call(state.id, buf, len, extra)
-    if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
-    markBlocked(state, io)
-  }
-  // Driven by the scheduler's callbacks rather than an async function: one
-  // promise per blocked call, and the retry runs right in the event
-  // dispatch, before the woken coroutine resumes.
-  return new Promise<Result<number>>((resolve) => {
-    const waitAgain = isWrite(io) ? whenWritable : whenReadable
-    const retry = (outcome: Wake): void => {
-      if (state.closed) return resolve(CLOSED)
-      // A deadline or signal ended the wait: one last try, so bytes that are
-      // there (readiness not seen yet) are never reported as a timeout.
-      const gaveUp = outcome !== Wake.Ready
-      if (gaveUp || isReady(state, io)) {
-        const n = call(state.id, buf, len, extra)
-        if (n !== WOULD_BLOCK) return resolve(transferred(state, io, n, len))
-        markBlocked(state, io)
-      }
-      if (gaveUp) return resolve(notReady(outcome))
-      waitAgain(state, expires, retry)
+    if (spend()) {
+      const n = call(state.id, buf, len, extra)
+      if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
+      markBlocked(state, io)
+    } else {
+      yielding = true
     }
-    retry(Wake.Ready)
+  }
+  // Driven by the scheduler rather than an async function: one promise and
+  // one waiter object per blocked call, and the retry runs right in the
+  // event dispatch, before the woken coroutine resumes.
+  return new Promise<Result<number>>((resolve) => {
+    const pending = new PendingTransfer(state, io, call, buf, len, extra, expires, resolve)
+    if (yielding) yieldTurn(expires, pending)
+    else pending.wake(Wake.Ready)
   })
+}
+
+/** A {@link transfer} that had to wait: its arguments, and the retry. */
+class PendingTransfer<A> extends Waiter {
+  constructor(
+    private readonly state: SocketState,
+    private readonly io: Io,
+    private readonly call: TransferCall<A>,
+    private readonly buf: Uint8Array,
+    private readonly len: number,
+    private readonly extra: A,
+    private readonly expires: Deadline,
+    private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
+  ) {
+    super()
+  }
+
+  wake(outcome: Wake): void {
+    const { state, io } = this
+    if (state.closed) return this.resolve(CLOSED)
+    // A deadline or signal ended the wait: one last try, so bytes that are
+    // there (readiness not seen yet) are never reported as a timeout.
+    const gaveUp = outcome !== Wake.Ready
+    if (gaveUp || isReady(state, io)) {
+      const n = this.call(state.id, this.buf, this.len, this.extra)
+      if (n !== WOULD_BLOCK) return this.resolve(transferred(state, io, n, this.len))
+      markBlocked(state, io)
+    }
+    if (gaveUp) return this.resolve(notReady(outcome))
+    waitOn(state, isWrite(io), this.expires, this)
+  }
 }
 
 /** The odd values of {@link Io} send. */
@@ -483,8 +589,13 @@ function markBlocked(state: SocketState, io: Io): void {
   else state.readable = false
 }
 
-/** The tuple for a call's count or error; a short stream count clears readiness. */
-function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> {
+/**
+ * The tuple for a call's count or error; a short stream count clears
+ * readiness. A buffer detached while the call waited rejects the call's
+ * promise with `TypeError` (misuse found too late to throw at the call).
+ */
+function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> | Promise<never> {
+  if (n === DETACHED) return Promise.reject(new TypeError('buf was detached while the call waited on it'))
   if (n < 0) return fail(n)
   noteCount(state, io, n, len)
   return [n]
@@ -526,7 +637,7 @@ export function openSocket<S extends Socket>(
   const proto = protocolNumber(protocol)
   const opened = openNative(type, family, proto)
   if (opened[1] !== undefined) return opened
-  return [new Class(opened[0], type, family, protocolLabel(protocol))]
+  return [new Class(opened[0], type, family, protocolLabel(type, family, proto))]
 }
 
 export function checkFamilyArg(family: unknown): asserts family is Family {
@@ -535,6 +646,15 @@ export function checkFamilyArg(family: unknown): asserts family is Family {
   }
 }
 
-export function protocolLabel(protocol: string | number | undefined): string {
-  return protocol === undefined ? 'ip' : String(protocol)
+/**
+ * The protocol the OS uses for a socket opened with protocol number
+ * `proto`: 0 picks TCP for stream and UDP for datagram IP sockets (Unix
+ * sockets have no protocol: 0, `'ip'`).
+ */
+export function protocolLabel(type: SocketType, family: Family, proto: number): string {
+  if (proto === 0 && family !== 'unix') {
+    if (type === 'tcp') return 'tcp'
+    if (type === 'udp') return 'udp'
+  }
+  return protocolName(proto)
 }

@@ -18,8 +18,8 @@
 //! that close collected sockets run in a later turn of the event loop,
 //! which a loop that never yields to it does not reach. For that case each
 //! charge also holds a weak reference to its socket's JavaScript object
-//! ([`watch`]): when `socket()` or `accept()` runs out of descriptors,
-//! JavaScript forces a full collection and [`reclaim`] closes, at once,
+//! ([`watch`]): when `socket()` or `accept()` runs out of descriptors (or
+//! kernel memory: `is_out_of_resources`), JavaScript forces a full collection and [`reclaim`] closes, at once,
 //! every socket whose object it took.
 
 use std::cell::Cell;
@@ -137,21 +137,6 @@ pub fn reclaim(env: Env) -> u32 {
         gone.len() as u32
     })
     .unwrap_or(0)
-}
-
-/// Whether an error code returned by `open` or `accept` means this process
-/// (or the system) is out of descriptors: `EMFILE`, `ENFILE` (`WSAEMFILE`
-/// on Windows).
-#[napi]
-pub fn out_of_descriptors(code: i32) -> bool {
-    #[cfg(unix)]
-    {
-        code == -libc::EMFILE || code == -libc::ENFILE
-    }
-    #[cfg(not(unix))]
-    {
-        code == -10024
-    }
 }
 
 /// The figure for `socket`'s kind and family, measured on the first one.

@@ -236,9 +236,19 @@ impl Socket {
     }
 
     /// `accept(2)` (`accept4` where the OS has it); the new socket is
-    /// non-blocking and close-on-exec too.
+    /// non-blocking and close-on-exec too. A failure that concerns only
+    /// the connection being taken (reset or filtered before we took it, see
+    /// [`sys::is_transient_accept_error`]) moves on to the next pending
+    /// one, as Go's `accept` does: each such error used up a queued
+    /// connection, so this ends with a socket, `WouldBlock`, or an error
+    /// of the listener itself.
     pub fn accept(&self) -> io::Result<(Socket, SockAddr)> {
-        let (inner, addr) = self.io(|| self.inner.accept())?;
+        let (inner, addr) = loop {
+            match self.io(|| self.inner.accept()) {
+                Err(err) if sys::is_transient_accept_error(&err) => continue,
+                other => break other?,
+            }
+        };
         Ok((Socket::from_socket2(inner, self.kind, self.family)?, addr))
     }
 

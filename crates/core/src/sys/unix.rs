@@ -62,6 +62,43 @@ pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::ETIMEDOUT)
 }
 
+/// Errors of `accept(2)` that concern only the connection being accepted
+/// (it was reset or refused by a filter before we took it), or an
+/// interrupted call: the listener is fine and the next pending connection
+/// can be taken at once. Linux also passes up pending network errors of the
+/// new socket, which its man page says to treat like `EAGAIN`.
+pub fn is_transient_accept_error(err: &io::Error) -> bool {
+    let Some(code) = err.raw_os_error() else {
+        return false;
+    };
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if matches!(
+        code,
+        libc::ENETDOWN
+            | libc::ENOPROTOOPT
+            | libc::EHOSTDOWN
+            | libc::ENONET
+            | libc::EHOSTUNREACH
+            | libc::EOPNOTSUPP
+            | libc::ENETUNREACH
+    ) {
+        return true;
+    }
+    matches!(
+        code,
+        libc::ECONNABORTED | libc::EPROTO | libc::EPERM | libc::EINTR
+    )
+}
+
+/// The process or the system is out of descriptors or kernel memory
+/// (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`): retrying at once cannot help.
+pub fn is_out_of_resources(code: i32) -> bool {
+    matches!(
+        code,
+        libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM
+    )
+}
+
 /// Every socket type and family can be opened here.
 pub fn check_supported(_kind: Kind, _family: Family) -> io::Result<()> {
     Ok(())
@@ -110,6 +147,9 @@ pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
 
 /// Reported with a truncated datagram.
 pub const EMSGSIZE: i32 = libc::EMSGSIZE;
+
+/// A Unix socket path longer than `sun_path` holds.
+pub const ENAMETOOLONG: i32 = libc::ENAMETOOLONG;
 
 /// `connect(2)` to an `AF_UNSPEC` address, which dissolves a datagram
 /// socket's association (POSIX). macOS does it but may still report

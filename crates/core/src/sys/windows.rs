@@ -52,6 +52,27 @@ pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(WSAETIMEDOUT)
 }
 
+/// Errors of `accept` that concern only the connection being accepted: it
+/// was reset by its peer before we took it (`WSAECONNRESET`), or the call
+/// was interrupted (`WSAEINTR`). The next pending connection can be taken.
+pub fn is_transient_accept_error(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(WSAECONNRESET | WSAECONNABORTED | WSAEINTR)
+    )
+}
+
+/// Out of socket handles (`WSAEMFILE`) or buffer space (`WSAENOBUFS`).
+pub fn is_out_of_resources(code: i32) -> bool {
+    matches!(code, WSAEMFILE | WSAENOBUFS)
+}
+
+const WSAEINTR: i32 = 10004;
+const WSAEMFILE: i32 = 10024;
+const WSAENOBUFS: i32 = 10055;
+const WSAECONNABORTED: i32 = 10053;
+const WSAECONNRESET: i32 = 10054;
+
 /// Only TCP and UDP sockets are offered on Windows, the two kinds mio wraps
 /// there; raw and Unix-domain sockets fail with `not_supported`.
 pub fn check_supported(kind: Kind, family: Family) -> io::Result<()> {
@@ -138,6 +159,9 @@ pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
 
 /// `WSAEMSGSIZE`: reported with a truncated datagram.
 pub const EMSGSIZE: i32 = 10040;
+
+/// `WSAENAMETOOLONG`: a Unix socket path longer than `sun_path` holds.
+pub const ENAMETOOLONG: i32 = 10063;
 
 /// Windows dissolves a datagram socket's association on a `connect` to the
 /// all-zero address of its family.
