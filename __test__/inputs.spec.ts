@@ -203,8 +203,12 @@ test("protocol() is the protocol the OS uses: 'tcp' and 'udp', not 'ip'", (t) =>
 
 // ---- currentThread() -------------------------------------------------------------
 
-test('currentThread() returns the running thread on its very first call', async (t) => {
+test('currentThread(): from the first call on Node 24+; on Node 20/22 for threads started after the first call', async (t) => {
   const child = await runFixture('current-thread-first.ts', { timeoutMs: 20_000 })
   t.is(child.code, 0, child.stderr)
-  t.deepEqual(JSON.parse(child.stdout), { first: true, afterWait: true, older: true, outside: null })
+  const major = Number(process.versions.node.split('.')[0])
+  // Node 20/22: tracking costs every await in the process (promise hooks),
+  // so it starts with the first call; see src/threads.ts.
+  const tracked = major >= 24
+  t.deepEqual(JSON.parse(child.stdout), { first: tracked, afterWait: tracked, older: tracked, later: true, outside: null })
 })

@@ -11,29 +11,17 @@ import { clock, nextBatch, waitUntil } from './scheduler.js'
 
 /** A coroutine started by {@link newThread}. */
 export class Thread<T = unknown> {
-  /** @internal */ readonly settled: Promise<void>
-  private outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined
-  private readonly result: Promise<T>
-
-  /** @internal `start` runs the body; it gets the thread before the body runs. */
-  constructor(start: (thread: Thread<T>) => Promise<T>) {
-    const result = start(this)
-    this.result = result
-    this.settled = result.then(
-      (value) => {
-        this.outcome = { ok: true, value }
-      },
-      (error: unknown) => {
-        this.outcome = { ok: false, error }
-        report(this, error)
-      },
-    )
-  }
+  /** `undefined` while running; then the value, or the error in {@link failure}. */
+  private value: T | undefined = undefined
+  private failure: { error: unknown } | null = null
+  private ended = false
+  /** @internal Settles (never rejects) when the thread's body has ended. */
+  body: Promise<void> | null = null
 
   /** `'running'`, `'finished'` or `'failed'`. */
   status(): 'running' | 'finished' | 'failed' {
-    if (this.outcome === undefined) return 'running'
-    return this.outcome.ok ? 'finished' : 'failed'
+    if (!this.ended) return 'running'
+    return this.failure === null ? 'finished' : 'failed'
   }
 
   /**
@@ -42,16 +30,23 @@ export class Thread<T = unknown> {
    */
   get done(): Promise<T> {
     observed.add(this)
-    return new Promise<T>((resolve, reject) => {
-      this.result.then(resolve, reject)
+    return this.body!.then(() => {
+      if (this.failure !== null) throw this.failure.error
+      return this.value as T
     })
+  }
+
+  /** @internal */
+  end(value: T | undefined, failure: { error: unknown } | null): void {
+    this.value = value
+    this.failure = failure
+    this.ended = true
   }
 }
 
 const running = new Set<Thread<unknown>>()
 const observed = new WeakSet<Thread<unknown>>()
 const starts: Array<{ resolve: (r: Result<true>) => void; reject: (e: unknown) => void }> = []
-let stopRequested = false
 
 /**
  * An exception from a thread is never lost: it rejects a running
@@ -75,101 +70,69 @@ export function newThread<A extends unknown[], T>(
   ...args: A
 ): Thread<Awaited<T>> {
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
-  const run = (): T | Promise<T> => fn(...args)
-  let marker = -1
-  const thread = new Thread<Awaited<T>>((self) => {
-    try {
-      if (tracker !== null) return Promise.resolve(tracker.run(self, run)) as Promise<Awaited<T>>
-      marker = freeMarkers.pop() ?? markers.length
-      marked[marker] = self
-      return inMarked(marker, run) as Promise<Awaited<T>>
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  })
+  const thread = new Thread<Awaited<T>>()
   running.add(thread)
-  void thread.settled.then(() => {
-    if (marker >= 0) {
-      marked[marker] = undefined
-      freeMarkers.push(marker)
-    }
-    running.delete(thread)
-    if (running.size === 0) finishStarts()
-  })
+  let result: unknown
+  try {
+    result = tracker === null ? fn(...args) : tracker.run(thread, fn, ...args)
+  } catch (error) {
+    result = Promise.reject(error)
+  }
+  // One reaction with two bound functions: what a waiting coroutine costs
+  // beyond its own frame (an async wrapper or closures would cost more).
+  thread.body = Promise.resolve(result).then(threadFinished.bind(thread), threadFailed.bind(thread))
   return thread
+}
+
+function threadFinished(this: Thread<unknown>, value: unknown): void {
+  this.end(value, null)
+  threadEnded(this)
+}
+
+function threadFailed(this: Thread<unknown>, error: unknown): void {
+  this.end(undefined, { error })
+  report(this, error)
+  threadEnded(this)
+}
+
+function threadEnded(thread: Thread<unknown>): void {
+  running.delete(thread)
+  if (running.size === 0) finishStarts()
 }
 
 // ---- currentThread() --------------------------------------------------------
 //
-// Which thread's code runs is tracked with AsyncLocalStorage, which in Node
-// 20 and 22 turns on promise hooks that make every `await` in the process
-// slower (about 0.3–0.7 µs each, measured), a cost nobody should pay unasked.
-// So it is off until the first `currentThread()` call. Threads started
-// before that run inside an async wrapper whose function name carries a
-// number (`socket2 thread #12`; the wrappers are reused once their thread
-// settles): V8's async stack traces list the awaiting wrapper, so
-// `currentThread()` finds such a thread from a stack trace (only for those
-// threads, and only when asked: about 40 µs a call), and the first call
-// answers like every later one. Threads started after it use the store.
-// The cost to programs that never ask: one more async call and `await` per
-// thread start (measured: 1–3 µs of CPU per thread on this machine), nothing
-// per `await` inside a thread.
+// Which thread's code runs is tracked with AsyncLocalStorage. On Node 24 and
+// later it rides on the engine's async context frames and costs next to
+// nothing, so it is on from the start. On Node 20 and 22 it turns on promise
+// hooks that make every `await` in the process slower (0.3–0.7 µs each,
+// measured: about 5% of a 64-byte echo round trip), so it stays off until
+// the first `currentThread()` call: threads started before that call are
+// not tracked, and that first call returns null. (Finding those threads
+// anyway, e.g. from async stack traces through a wrapper named per thread,
+// was tried: it made every idle coroutine about 1 KB larger.)
 
-/** Which thread's code is running; off until the first `currentThread()` call. */
-let tracker: AsyncLocalStorage<Thread<unknown>> | null = null
-/** Threads started while tracking was off, by the number in their wrapper's name. */
-const marked: Array<Thread<unknown> | undefined> = []
-/** The wrappers, one per number, reused once their thread has settled. */
-const markers: Array<(run: () => unknown) => Promise<unknown>> = []
-const freeMarkers: number[] = []
-const MARKER = 'socket2 thread #'
+/** Which thread's code is running: on from the start where it is cheap, else from the first `currentThread()` call. */
+let tracker: AsyncLocalStorage<Thread<unknown>> | null = trackingIsCheap() ? new AsyncLocalStorage() : null
 
-/** Runs `run` inside the async function named after `marker`, which awaits it. */
-function inMarked<T>(marker: number, run: () => T | Promise<T>): Promise<T> {
-  let wrapper = markers[marker]
-  if (wrapper === undefined) {
-    wrapper = async (body: () => unknown): Promise<unknown> => await body()
-    Object.defineProperty(wrapper, 'name', { value: MARKER + marker })
-    markers[marker] = wrapper
-  }
-  return wrapper(run) as Promise<T>
-}
-
-/** The innermost marked thread on the (async) stack, or null. */
-function markedThread(): Thread<unknown> | null {
-  if (freeMarkers.length === markers.length) return null
-  const limit = Error.stackTraceLimit
-  const prepare = Error.prepareStackTrace
-  let sites: NodeJS.CallSite[] = []
-  try {
-    Error.stackTraceLimit = Infinity
-    Error.prepareStackTrace = (_error, callSites) => callSites
-    const holder: { stack?: unknown } = {}
-    Error.captureStackTrace(holder, markedThread)
-    if (Array.isArray(holder.stack)) sites = holder.stack as NodeJS.CallSite[]
-  } finally {
-    Error.stackTraceLimit = limit
-    Error.prepareStackTrace = prepare
-  }
-  for (const site of sites) {
-    const name = site.getFunctionName()
-    if (name !== null && name.startsWith(MARKER)) {
-      const thread = marked[Number(name.slice(MARKER.length))]
-      if (thread !== undefined) return thread
-    }
-  }
-  return null
+/** True on Node 24+, where AsyncLocalStorage uses async context frames, not promise hooks. */
+function trackingIsCheap(): boolean {
+  const major = Number(/^v(\d+)\./.exec(process.version)?.[1] ?? 0)
+  return major >= 24 && !process.execArgv.includes('--no-async-context-frame')
 }
 
 /**
  * The {@link Thread} whose code is running, or `null` outside any thread.
- * It follows the thread across its waits. The first call turns tracking on
- * for threads started after it; threads started before are found too (see
- * above), at a higher cost per call.
+ * It follows the thread across its waits. On Node 20 and 22 tracking starts
+ * with the first call (call it once at start-up): threads started before
+ * that report `null`.
  */
 export function currentThread(): Thread<unknown> | null {
-  if (tracker === null) tracker = new AsyncLocalStorage()
-  return tracker.getStore() ?? markedThread()
+  if (tracker === null) {
+    tracker = new AsyncLocalStorage()
+    return null
+  }
+  return tracker.getStore() ?? null
 }
 
 /** Resolves once `socket.clock()` reaches `t` (at once when it has). */
@@ -215,7 +178,6 @@ export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
  */
 export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)
-  stopRequested = false
   if (running.size === 0) return Promise.resolve(OK_TRUE)
   return new Promise<Result<true>>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
@@ -243,13 +205,7 @@ export function start(timeout?: number): Promise<Result<true>> {
 
 /** Makes pending `start()` calls return `[true]`. */
 export function stop(): void {
-  stopRequested = true
   finishStarts()
-}
-
-/** True after `stop()` until the next `start()`. */
-export function stopped(): boolean {
-  return stopRequested
 }
 
 /** Coroutines started with `newThread` that have not finished. */
