@@ -64,7 +64,7 @@ function probe(name) {
   const runtime = runtimes[name]
   if (runtime === undefined) return { ok: false, reason: `unknown runtime ${name}` }
   const bin = locate(runtime.bin)
-  if (bin === null) return { ok: false, reason: `${runtime.bin} is not installed (not in node_modules/.bin or PATH)` }
+  if (bin === null) return { ok: false, reason: `${runtime.bin} is not installed: not in node_modules/.bin or PATH` }
   const result = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 })
   const version = (result.stdout ?? '').trim().split('\n')[0]
   if (result.status !== 0 || version === '') {

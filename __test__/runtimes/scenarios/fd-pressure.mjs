@@ -6,6 +6,7 @@
 // memory, and the finalizers close them).
 
 import { spawnSync } from 'node:child_process'
+import { setImmediate } from 'node:timers'
 
 import { check, done, socket } from './lib.mjs'
 
@@ -19,7 +20,7 @@ for (let i = 0; i < 5000; i++) {
 for (let i = 0; i < 5000; i++) {
   const [, err] = socket.tcp()
   check(err === undefined, `socket #${i} with loop turns: ${err}`)
-  await new Promise((resolve) => setTimeout(resolve, 0))
+  await new Promise((resolve) => setImmediate(resolve))
 }
 // What is left open is closed by the finalizers, given turns of the loop.
 for (let i = 0; i < 100 && socket.stats().sockets > 0; i++) {
