@@ -261,10 +261,12 @@ fn wait_for_return(tsfn: &Tsfn, returned: &mpsc::Receiver<Box<Batch>>) -> Option
                 sys::ThreadsafeFunctionCallMode::nonblocking,
             )
         };
-        if status != sys::Status::napi_ok {
-            // Closing: the batch still queued is freed by `deliver`.
+        if status == sys::Status::napi_closing {
+            // The batch still queued is freed by `deliver`.
             return None;
         }
+        // Any other failure changes nothing: the batch is queued, and the
+        // wait goes on (and nudges again).
         wait = (wait * 2).min(NUDGE_MAX);
     }
 }
