@@ -16,6 +16,7 @@ import {
 } from './addr.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
+import { withReclaim } from './reclaim.js'
 import {
   type Deadline,
   type SocketState,
@@ -112,7 +113,7 @@ export function notReady(outcome: Wake): Fail {
 /** Opens a native socket, or returns the failure tuple. */
 export function openNative(type: SocketType, family: Family, protocol: number): Result<SocketState> {
   ensureInit()
-  const id = native.open(type, family, protocol)
+  const id = withReclaim(() => native.open(type, family, protocol))
   if (id < 0) return fail(id)
   return [track(id)]
 }
@@ -131,6 +132,8 @@ export class Socket {
   ) {
     this.state = state
     collector.register(this, state, this)
+    // Weakly, for when descriptors run out before the finalizer has run.
+    native.watch(state.id, this)
   }
 
   /** `'tcp'`, `'udp'` or `'raw'`. */
@@ -277,7 +280,7 @@ export class TcpSocket extends Socket {
           gaveUp = await nextTurn(expires)
           continue
         }
-        const id = native.accept(state.id)
+        const id = withReclaim(() => native.accept(state.id))
         if (id >= 0) {
           if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())

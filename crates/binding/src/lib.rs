@@ -18,4 +18,5 @@ mod driver;
 mod hot;
 mod ops;
 mod options;
+mod pressure;
 mod state;

@@ -16,6 +16,7 @@ use socket2_core::socket::Connect;
 use socket2_core::{Family, Id, Kind, Socket};
 
 use crate::addr::AddrList;
+use crate::pressure::Charge;
 use crate::state::with_reactor;
 
 /// The operation would block: wait for readiness, then try again.
@@ -104,8 +105,13 @@ pub fn open(kind: String, family: String, protocol: i32) -> f64 {
     let (Some(kind), Some(family)) = (Kind::parse(&kind), Family::parse(&family)) else {
         return encode_error(io::Error::from(io::ErrorKind::InvalidInput)) as f64;
     };
-    let opened = Socket::open(kind, family, protocol)
-        .and_then(|socket| with_reactor(|r| r.insert(socket)).unwrap_or_else(not_initialized));
+    let opened = Socket::open(kind, family, protocol).and_then(|socket| {
+        with_reactor(|r| {
+            let charge = Charge::for_socket(&socket);
+            r.insert_with(socket, charge)
+        })
+        .unwrap_or_else(not_initialized)
+    });
     match opened {
         Ok(id) => id.raw() as f64,
         Err(err) => encode_error(err) as f64,
@@ -198,7 +204,10 @@ pub fn accept(id_raw: f64) -> f64 {
             None => return Err(None),
         };
         socket
-            .and_then(|socket| reactor.insert(socket))
+            .and_then(|socket| {
+                let charge = Charge::for_socket(&socket);
+                reactor.insert_with(socket, charge)
+            })
             .map_err(Some)
     });
     match accepted {

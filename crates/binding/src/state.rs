@@ -4,7 +4,13 @@
 
 use std::cell::RefCell;
 
-use socket2_core::Reactor;
+use napi::sys;
+
+use crate::pressure::{self, Charge};
+
+/// This environment's table of sockets; each carries the [`Charge`] that
+/// gives back what it was reported to hold when it leaves the table.
+pub type Reactor = socket2_core::Reactor<Charge>;
 
 thread_local! {
     static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
@@ -17,12 +23,16 @@ pub fn with_reactor<T>(f: impl FnOnce(&mut Reactor) -> T) -> Option<T> {
     REACTOR.with(|cell| cell.borrow_mut().as_mut().map(f))
 }
 
-pub fn install(reactor: Reactor) {
+/// Makes `reactor` this environment's, reporting its sockets' memory to `env`.
+pub fn install(env: sys::napi_env, reactor: Reactor) {
+    pressure::report_to(env);
     REACTOR.with(|cell| *cell.borrow_mut() = Some(reactor));
 }
 
-/// Drops the reactor, closing every socket still open.
+/// Drops the reactor, closing every socket still open. Nothing is reported
+/// to V8 from here on: the environment is going away.
 pub fn uninstall() {
+    pressure::report_to(std::ptr::null_mut());
     let reactor = REACTOR.with(|cell| cell.borrow_mut().take());
     drop(reactor);
 }

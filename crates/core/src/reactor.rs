@@ -213,25 +213,31 @@ enum Polling {
     Apart(Registry),
 }
 
-struct Entry {
+struct Entry<T> {
     generation: u32,
-    socket: Option<Socket>,
+    /// The open socket and what its owner attached to it.
+    socket: Option<(Socket, T)>,
 }
 
 /// The table of open sockets and the poller they are registered with.
-pub struct Reactor {
+///
+/// Each socket can carry a `T` of the caller's, dropped when the socket
+/// leaves the table (closed, or the reactor dropped): an owner whose `Drop`
+/// undoes what was done for that socket exactly once, whichever way the
+/// socket goes (the Node binding gives back the memory it reported to V8).
+pub struct Reactor<T = ()> {
     polling: Polling,
     #[cfg(unix)]
     poller_fd: std::os::fd::RawFd,
-    entries: Vec<Entry>,
+    entries: Vec<Entry<T>>,
     free: Vec<u32>,
 }
 
-impl Reactor {
+impl<T> Reactor<T> {
     /// A new reactor with its poller inside (`epoll_create1`, `kqueue`, or
     /// an IOCP port); at most `batch` events are taken per
     /// [`Reactor::poll_into`].
-    pub fn new(batch: usize) -> io::Result<Reactor> {
+    pub fn new(batch: usize) -> io::Result<Reactor<T>> {
         let poller = Poller::new(batch)?;
         Ok(Reactor {
             #[cfg(unix)]
@@ -246,7 +252,7 @@ impl Reactor {
     /// blocking on a thread of its own; the caller keeps the table, and
     /// filters that poller's events through [`Reactor::retain_live`].
     /// [`Reactor::poll_into`] is not available on such a reactor.
-    pub fn with_poller_apart(batch: usize) -> io::Result<(Reactor, Poller)> {
+    pub fn with_poller_apart(batch: usize) -> io::Result<(Reactor<T>, Poller)> {
         let poller = Poller::new(batch)?;
         let reactor = Reactor {
             #[cfg(unix)]
@@ -274,8 +280,17 @@ impl Reactor {
 
     /// Registers `socket` for both directions (`EPOLL_CTL_ADD` with
     /// `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`, or the kqueue/IOCP
-    /// equivalents) and takes ownership of it.
-    pub fn insert(&mut self, mut socket: Socket) -> io::Result<Id> {
+    /// equivalents) and takes ownership of it, with a default `T`.
+    pub fn insert(&mut self, socket: Socket) -> io::Result<Id>
+    where
+        T: Default,
+    {
+        self.insert_with(socket, T::default())
+    }
+
+    /// [`Reactor::insert`] with `extra` attached to the socket: dropped when
+    /// the socket leaves the table, or at once if it cannot enter it.
+    pub fn insert_with(&mut self, mut socket: Socket, extra: T) -> io::Result<Id> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -300,7 +315,7 @@ impl Reactor {
             self.free.push(slot);
             return Err(err);
         }
-        self.entries[slot as usize].socket = Some(socket);
+        self.entries[slot as usize].socket = Some((socket, extra));
         Ok(id)
     }
 
@@ -310,18 +325,42 @@ impl Reactor {
         if entry.generation != id.generation() {
             return None;
         }
-        entry.socket.as_ref()
+        entry.socket.as_ref().map(|(socket, _)| socket)
+    }
+
+    /// What is attached to the socket behind `id`, if it is still open.
+    pub fn extra_mut(&mut self, id: Id) -> Option<&mut T> {
+        let entry = self.entries.get_mut(id.slot() as usize)?;
+        if entry.generation != id.generation() {
+            return None;
+        }
+        entry.socket.as_mut().map(|(_, extra)| extra)
+    }
+
+    /// The ids of the open sockets whose attachment satisfies `select`.
+    pub fn select(&self, mut select: impl FnMut(&T) -> bool) -> Vec<Id> {
+        let mut found = Vec::new();
+        for (slot, entry) in self.entries.iter().enumerate() {
+            if let Some((_, extra)) = &entry.socket {
+                if select(extra) {
+                    found.push(Id::new(slot as u32, entry.generation));
+                }
+            }
+        }
+        found
     }
 
     /// Deregisters the socket and hands it back; dropping it closes the fd.
     /// Deregistering first means no event for this fd number can be queued
-    /// after it is closed and reused. A stale or unknown id returns `None`.
+    /// after it is closed and reused. What was attached to it is dropped
+    /// here. A stale or unknown id returns `None`.
     pub fn remove(&mut self, id: Id) -> Option<Socket> {
         let entry = self.entries.get_mut(id.slot() as usize)?;
         if entry.generation != id.generation() {
             return None;
         }
-        let mut socket = entry.socket.take()?;
+        let (mut socket, extra) = entry.socket.take()?;
+        drop(extra);
         entry.generation = (entry.generation + 1) & GENERATION_MASK;
         self.free.push(id.slot());
         // The fd is closed right after, which removes it from the poller in
@@ -388,7 +427,7 @@ impl Reactor {
     }
 }
 
-impl Drop for Reactor {
+impl<T> Drop for Reactor<T> {
     fn drop(&mut self) {
         self.clear();
     }
@@ -442,7 +481,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_generations_advance() {
-        let mut reactor = Reactor::new(16).unwrap();
+        let mut reactor = Reactor::<()>::new(16).unwrap();
         let (a, _) = listener(&mut reactor);
         assert_eq!(Id::from_raw(a.raw()), a);
         assert!(reactor.get(a).is_some());
@@ -461,7 +500,7 @@ mod tests {
 
     #[test]
     fn a_connection_wakes_the_listener() {
-        let mut reactor = Reactor::new(16).unwrap();
+        let mut reactor = Reactor::<()>::new(16).unwrap();
         let (server, addr) = listener(&mut reactor);
         let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
         let started = client.connect(&addr).unwrap();
@@ -478,7 +517,7 @@ mod tests {
 
     #[test]
     fn stale_events_never_reach_a_reused_slot() {
-        let mut reactor = Reactor::new(16).unwrap();
+        let mut reactor = Reactor::<()>::new(16).unwrap();
         let (old, addr) = listener(&mut reactor);
         // Make the old listener readable, then close it before polling.
         let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
@@ -506,7 +545,7 @@ mod tests {
     fn edge_triggered_reads_never_lose_a_wake_up() {
         // Many rounds of partial reads: after each wake-up read until
         // WouldBlock, and every byte the peer sent must arrive.
-        let mut reactor = Reactor::new(64).unwrap();
+        let mut reactor = Reactor::<()>::new(64).unwrap();
         let (server, addr) = listener(&mut reactor);
         let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
@@ -548,8 +587,40 @@ mod tests {
     }
 
     #[test]
+    fn what_is_attached_to_a_socket_is_dropped_once_when_it_leaves() {
+        use std::rc::Rc;
+
+        let attached = Rc::new(());
+        let mut reactor = Reactor::<Rc<()>>::new(16).unwrap();
+        let open = |reactor: &mut Reactor<Rc<()>>| {
+            let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            reactor.insert_with(socket, Rc::clone(&attached)).unwrap()
+        };
+        let (a, b) = (open(&mut reactor), open(&mut reactor));
+        let _c = open(&mut reactor);
+        assert_eq!(Rc::strong_count(&attached), 4);
+        assert!(reactor.remove(a).is_some());
+        assert_eq!(Rc::strong_count(&attached), 3, "dropped on close");
+        assert!(reactor.remove(a).is_none());
+        assert_eq!(Rc::strong_count(&attached), 3, "and only once");
+        let reused = open(&mut reactor);
+        assert_eq!(reused.slot(), a.slot());
+        assert!(
+            reactor.extra_mut(a).is_none(),
+            "a closed id has nothing attached"
+        );
+        assert!(reactor.extra_mut(b).is_some());
+        assert_eq!(reactor.select(|_| true).len(), 3);
+        assert!(reactor.remove(b).is_some());
+        assert_eq!(Rc::strong_count(&attached), 3);
+        assert_eq!(reactor.select(|_| true).len(), 2);
+        drop(reactor);
+        assert_eq!(Rc::strong_count(&attached), 1, "dropped with the reactor");
+    }
+
+    #[test]
     fn retain_live_keeps_only_open_sockets_of_the_same_generation() {
-        let mut reactor = Reactor::new(16).unwrap();
+        let mut reactor = Reactor::<()>::new(16).unwrap();
         let (old, _) = listener(&mut reactor);
         drop(reactor.remove(old));
         let (new, _) = listener(&mut reactor);
@@ -579,7 +650,7 @@ mod tests {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{mpsc, Arc};
 
-        let (mut reactor, mut poller) = Reactor::with_poller_apart(16).unwrap();
+        let (mut reactor, mut poller) = Reactor::<()>::with_poller_apart(16).unwrap();
         let err = reactor
             .poll_into(Some(Duration::ZERO), &mut [0; 3])
             .unwrap_err();

@@ -9,6 +9,18 @@
 //! thread never runs more than one batch ahead and nothing is allocated per
 //! batch.
 //!
+//! A hand-off is not trusted to wake the JavaScript thread: until the batch
+//! comes back, the poller thread repeats the wake-up with an empty call (a
+//! nudge), after [`NUDGE_FIRST`] and then at doubling intervals up to
+//! [`NUDGE_MAX`]. Deno needs it: its threadsafe functions queue a task and
+//! wake its event loop through an `AtomicWaker` that the loop re-registers
+//! only after finding the queue empty (check, then register), so a call
+//! landing between the two finds no waker to wake; with nothing else
+//! pending, Deno's thread then sleeps with the batch in its queue and this
+//! thread waits for it forever. The nudge lands after the registration and
+//! wakes it. Node and Bun never need it; there it costs one empty call per
+//! interval while JavaScript is busy for longer than that.
+//!
 //! Keeping the process alive is the threadsafe function's job: `setActive`
 //! refs it while a coroutine waits and unrefs it otherwise. The
 //! environment's cleanup hook stops the thread (wakes the poll with mio's
@@ -21,15 +33,21 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 
 use socket2_core::reactor::{Poller, Waker};
-use socket2_core::Reactor;
 
 use super::{check, stopped, Dispatcher, BATCH};
-use crate::state;
+use crate::state::{self, Reactor};
+
+/// How long the poller thread waits for a batch to come back before it
+/// repeats the wake-up (see the module documentation).
+const NUDGE_FIRST: Duration = Duration::from_millis(2);
+/// The longest interval between two nudges while JavaScript is busy.
+const NUDGE_MAX: Duration = Duration::from_millis(128);
 
 /// One batch on its way between the poller thread and JavaScript.
 struct Batch {
@@ -132,7 +150,7 @@ pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
         return Err(err);
     }
     DRIVER.with(|cell| cell.set(driver));
-    state::install(reactor);
+    state::install(env, reactor);
     Ok(())
 }
 
@@ -215,11 +233,41 @@ fn run(
         if failed {
             return;
         }
-        match returned.recv() {
-            Ok(back) => batch = back,
+        match wait_for_return(&tsfn, &returned) {
+            Some(back) => batch = back,
             // The environment is going away.
-            Err(mpsc::RecvError) => return,
+            None => return,
         }
+    }
+}
+
+/// Waits for the batch just handed over to come back from [`deliver`],
+/// nudging the JavaScript thread while it does not (see the module
+/// documentation). `None` when the environment is going away.
+fn wait_for_return(tsfn: &Tsfn, returned: &mpsc::Receiver<Box<Batch>>) -> Option<Box<Batch>> {
+    let mut wait = NUDGE_FIRST;
+    loop {
+        match returned.recv_timeout(wait) {
+            Ok(back) => return Some(back),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        // SAFETY: as in `run`; a null `data` is a nudge, which `deliver`
+        // ignores.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                tsfn.0,
+                ptr::null_mut(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status == sys::Status::napi_closing {
+            // The batch still queued is freed by `deliver`.
+            return None;
+        }
+        // Any other failure changes nothing: the batch is queued, and the
+        // wait goes on (and nudges again).
+        wait = (wait * 2).min(NUDGE_MAX);
     }
 }
 
@@ -232,7 +280,13 @@ unsafe extern "C" fn deliver(
     _context: *mut c_void,
     data: *mut c_void,
 ) {
-    // SAFETY: every queued `data` is a `Box<Batch>` from `run`, delivered once.
+    if data.is_null() {
+        // A nudge: its only job was to wake this thread, and the batch it
+        // stands for is in the same queue.
+        return;
+    }
+    // SAFETY: every other queued `data` is a `Box<Batch>` from `run`,
+    // delivered once.
     let batch = unsafe { Box::from_raw(data.cast::<Batch>()) };
     let driver = DRIVER.with(Cell::get);
     if env.is_null() || driver.is_null() {

@@ -13,10 +13,8 @@ use std::ptr;
 use napi::bindgen_prelude::*;
 use napi::sys;
 
-use socket2_core::Reactor;
-
 use super::{check, stopped, Dispatcher, BATCH};
-use crate::state;
+use crate::state::{self, Reactor};
 
 type PollCb = unsafe extern "C" fn(handle: *mut c_void, status: c_int, events: c_int);
 type CloseCb = unsafe extern "C" fn(handle: *mut c_void);
@@ -195,7 +193,7 @@ pub(super) fn start(
         }
     }
     HANDLE.with(|h| h.set(handle));
-    state::install(reactor);
+    state::install(env, reactor);
     Ok(())
 }
 
