@@ -38,16 +38,30 @@ function fullCollection(): Collect | null {
   return null
 }
 
-/**
- * Runs `call` (a native `open` or `accept`: an id, or a negative error
- * code); if it ran out of resources and a full collection closed some
- * unreachable sockets, runs it once more.
- */
-export function withReclaim(call: () => number): number {
-  const first = call()
-  if (first >= 0 || !native.isOutOfResources(first)) return first
-  if (collect === undefined) collect = fullCollection()
-  if (collect === null) return first
-  collect()
-  return native.reclaim() > 0 ? call() : first
+/** Sockets opened or accepted since the last forced collection. */
+let openedSince = Infinity
+
+/** Counts a socket opened or accepted (see {@link reclaimed}). */
+export function opened(): void {
+  openedSince++
 }
+
+/**
+ * After `code` (a failed native `open` or `accept`): true when it ran out
+ * of resources and a full collection closed some unreachable sockets, so
+ * the call is worth trying once more. A collection is forced only when
+ * sockets were opened since the last one: a server that is simply full
+ * (every socket in use) pays for one full GC per episode, not one per
+ * failed accept.
+ */
+export function reclaimed(code: number): boolean {
+  if (!native.isOutOfResources(code) || openedSince < RECLAIM_AFTER) return false
+  if (collect === undefined) collect = fullCollection()
+  if (collect === null) return false
+  openedSince = 0
+  collect()
+  return native.reclaim() > 0
+}
+
+/** How many sockets must have been opened since the last forced collection for another. */
+const RECLAIM_AFTER = 32

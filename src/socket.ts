@@ -16,7 +16,7 @@ import {
 } from './addr.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
-import { withReclaim } from './reclaim.js'
+import { opened, reclaimed } from './reclaim.js'
 import {
   type Deadline,
   type SocketState,
@@ -113,8 +113,10 @@ export function notReady(outcome: Wake): Fail {
 /** Opens a native socket, or returns the failure tuple. */
 export function openNative(type: SocketType, family: Family, protocol: number): Result<SocketState> {
   ensureInit()
-  const id = withReclaim(() => native.open(type, family, protocol))
+  let id = native.open(type, family, protocol)
+  if (id < 0 && reclaimed(id)) id = native.open(type, family, protocol)
   if (id < 0) return fail(id)
+  opened()
   return [track(id)]
 }
 
@@ -280,8 +282,10 @@ export class TcpSocket extends Socket {
           gaveUp = await nextTurn(expires)
           continue
         }
-        const id = withReclaim(() => native.accept(state.id))
+        let id = native.accept(state.id)
+        if (id < 0 && id !== WOULD_BLOCK && reclaimed(id)) id = native.accept(state.id)
         if (id >= 0) {
+          opened()
           if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
           socket.bound = true

@@ -107,7 +107,7 @@ pub fn open(kind: String, family: String, protocol: i32) -> f64 {
     };
     let opened = Socket::open(kind, family, protocol).and_then(|socket| {
         with_reactor(|r| {
-            let charge = Charge::for_socket(&socket);
+            let charge = Charge::new();
             r.insert_with(socket, charge)
         })
         .unwrap_or_else(not_initialized)
@@ -205,7 +205,7 @@ pub fn accept(id_raw: f64) -> f64 {
         };
         socket
             .and_then(|socket| {
-                let charge = Charge::for_socket(&socket);
+                let charge = Charge::new();
                 reactor.insert_with(socket, charge)
             })
             .map_err(Some)

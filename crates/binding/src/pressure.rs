@@ -28,22 +28,26 @@ use std::ptr;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
-use socket2_core::{Family, Id, Kind, Socket};
+use socket2_core::Id;
 
 use crate::state::with_reactor;
 
-/// When a socket's buffer sizes cannot be read.
-const FALLBACK: i64 = 64 * 1024;
-/// Bounds on one socket's figure, whatever the OS reports.
-const MIN: i64 = 4 * 1024;
-const MAX: i64 = 4 * 1024 * 1024;
+/// V8 starts a collection once external memory has grown by about this
+/// much since the last one.
+const V8_COLLECTS_AFTER: i64 = 64 * 1024 * 1024;
+/// Where the OS has no descriptor limit (Windows): a socket's share of
+/// kernel buffers while idle, roughly.
+const NO_LIMIT_FIGURE: i64 = 16 * 1024;
+/// Bounds on one socket's figure.
+const MIN: i64 = 1024;
+const MAX: i64 = 256 * 1024;
 
 thread_local! {
     /// The environment to report to; null before `install` and during
     /// teardown (the isolate is going away: nothing is reported then).
     static ENV: Cell<sys::napi_env> = const { Cell::new(ptr::null_mut()) };
-    /// Figures measured so far, by kind and family (0: not yet).
-    static FIGURES: Cell<[i64; 9]> = const { Cell::new([0; 9]) };
+    /// This thread's figure per socket (0: not worked out yet).
+    static FIGURE: Cell<i64> = const { Cell::new(0) };
 }
 
 /// Reports to `env` from now on (or to nobody, with null).
@@ -60,10 +64,10 @@ pub struct Charge {
 }
 
 impl Charge {
-    /// Reports `socket`'s figure to V8 and returns the charge that gives it
-    /// back.
-    pub fn for_socket(socket: &Socket) -> Charge {
-        let bytes = figure(socket);
+    /// Reports one socket's figure to V8 and returns the charge that gives
+    /// it back.
+    pub fn new() -> Charge {
+        let bytes = figure();
         adjust(bytes);
         Charge {
             bytes,
@@ -139,40 +143,27 @@ pub fn reclaim(env: Env) -> u32 {
     .unwrap_or(0)
 }
 
-/// The figure for `socket`'s kind and family, measured on the first one.
-fn figure(socket: &Socket) -> i64 {
-    let index = kind_index(socket.kind()) * 3 + family_index(socket.family());
-    let known = FIGURES.with(|cell| cell.get()[index]);
+/// What one open socket is reported to hold. The point is descriptors,
+/// not bytes: the figure makes V8 collect before half the process's
+/// descriptor limit is held by sockets nobody can reach (64 MiB over half
+/// the limit: 128 KiB each at the common 1024, 1 KiB at 65 536 and more).
+/// A fixed "kernel buffers" figure (~144 KiB for TCP) would make a server
+/// holding 100 000 live connections report 14 GiB and collect after every
+/// few hundred accepts, for nothing.
+fn figure() -> i64 {
+    let known = FIGURE.with(Cell::get);
     if known != 0 {
         return known;
     }
-    let inner = socket.as_socket2();
-    let measured = match (inner.recv_buffer_size(), inner.send_buffer_size()) {
-        (Ok(recv), Ok(send)) => (recv as i64).saturating_add(send as i64).clamp(MIN, MAX),
-        _ => FALLBACK,
+    let figure = match socket2_core::descriptor_limit() {
+        Some(limit) => {
+            let half = i64::try_from(limit / 2).unwrap_or(i64::MAX).max(1);
+            (V8_COLLECTS_AFTER / half).clamp(MIN, MAX)
+        }
+        None => NO_LIMIT_FIGURE,
     };
-    FIGURES.with(|cell| {
-        let mut figures = cell.get();
-        figures[index] = measured;
-        cell.set(figures);
-    });
-    measured
-}
-
-fn kind_index(kind: Kind) -> usize {
-    match kind {
-        Kind::Tcp => 0,
-        Kind::Udp => 1,
-        Kind::Raw => 2,
-    }
-}
-
-fn family_index(family: Family) -> usize {
-    match family {
-        Family::Inet => 0,
-        Family::Inet6 => 1,
-        Family::Unix => 2,
-    }
+    FIGURE.with(|cell| cell.set(figure));
+    figure
 }
 
 fn adjust(change: i64) {

@@ -27,6 +27,7 @@ pub use error::{error_name, lookup_error_name, lookup_failure, ERROR_NAMES, OS_E
 pub use options::{Opt, OptValue};
 pub use reactor::{Id, Reactor, Readiness};
 pub use socket::{Family, Kind, Socket};
+pub use sys::descriptor_limit;
 
 /// Windows under Wine (`scripts/test-windows.sh` sets `SOCKET2_WINE=1`):
 /// the tests skip what Wine's Winsock does differently from Windows, each

@@ -102,6 +102,21 @@ pub fn is_out_of_resources(code: i32) -> bool {
     )
 }
 
+/// The soft `RLIMIT_NOFILE` (`getrlimit(2)`): how many descriptors this
+/// process may hold; `None` if it cannot be read or is unlimited.
+pub fn descriptor_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable `rlimit`.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    // `rlim_t` is `u64` on Linux and macOS but `i64` on FreeBSD.
+    #[allow(clippy::unnecessary_cast)]
+    let current = limit.rlim_cur as u64;
+    (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+}
+
 /// Every socket type and family can be opened here.
 pub fn check_supported(_kind: Kind, _family: Family) -> io::Result<()> {
     Ok(())

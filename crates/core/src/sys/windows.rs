@@ -56,6 +56,11 @@ pub fn is_timeout(err: &io::Error) -> bool {
     err.raw_os_error() == Some(WSAETIMEDOUT)
 }
 
+/// Windows has no per-process limit on socket handles (memory is).
+pub fn descriptor_limit() -> Option<u64> {
+    None
+}
+
 /// Errors of `accept` that concern only the connection being accepted: it
 /// was reset by its peer before we took it (`WSAECONNRESET`), or the call
 /// was interrupted (`WSAEINTR`). The next pending connection can be taken.
