@@ -224,3 +224,25 @@ for (const [spread, busy] of [
     t.true(r.p99Ms < 1000, `p99 lateness ${r.p99Ms} ms`)
   })
 }
+
+test.serial('a call past the budget is still made at once: sends followed by close() all arrive', async (t) => {
+  const [client, server] = await pair(t)
+  // 3 budgets' worth of sends in one synchronous run, none awaited, then
+  // close(): the results of most are delivered a turn later, but every
+  // send(2) has been made, as a user calling close() right after expects.
+  const count = 3 * TURN_BUDGET
+  const pending: Promise<socket.Result<number>>[] = []
+  for (let i = 0; i < count; i++) pending.push(client.send(Buffer.from([i & 0xff])))
+  client.close()
+  const results = await Promise.all(pending)
+  t.true(results.every(([n]) => n === 1), JSON.stringify(results.filter(([n]) => n !== 1).slice(0, 3)))
+  const got = Buffer.alloc(count + 1)
+  let total = 0
+  for (;;) {
+    const n = ok(await server.recv(got.subarray(total), null, socket.clock() + 5))
+    if (n === 0) break
+    total += n
+  }
+  t.is(total, count)
+  for (let i = 0; i < count; i++) if (got[i] !== (i & 0xff)) return t.fail(`byte ${i} is ${got[i]}`)
+})

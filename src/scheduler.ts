@@ -439,9 +439,9 @@ function onTimer(): void {
 // and Node's own I/O. So calls that complete without waiting spend from a
 // budget shared by every coroutine of this thread, refilled whenever the
 // loop gets a turn (an I/O batch, the deadline timer, a yield). Once it is
-// spent, or a time slice has passed, the next call yields first: it waits
-// for a `setImmediate` turn, after the loop has run its timers and polled
-// for I/O, and then proceeds as usual. (tokio's cooperative budget bounds a
+// spent, or a time slice has passed, a call still makes its system call at
+// once, but its result is delivered after a `setImmediate` turn, when the
+// loop has run its timers and polled for I/O ({@link completed}). (tokio's cooperative budget bounds a
 // task the same way, by operations; Go preempts by time; we do both.)
 
 /** Calls that may complete without waiting in one turn of the event loop. */
@@ -464,7 +464,7 @@ function newTurn(): void {
 
 /**
  * Takes one call from this turn's budget: `true` if the call may run now,
- * `false` if it must first yield ({@link yieldTurn}).
+ * `false` if its result must wait for the next turn ({@link completed}).
  */
 export function spend(): boolean {
   if (budget <= 0) return false
@@ -477,9 +477,29 @@ export function spend(): boolean {
   return true
 }
 
-/** Resolves once the event loop has had a turn (or `expires` passes). */
-export function nextTurn(expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => yieldTurn(expires, new CallbackWaiter(resolve)))
+/**
+ * A call's result, already in hand: resolved now while this turn's budget
+ * lasts, else after the event loop's next turn. The call itself has been
+ * made (a send is on the wire before a `close()` that follows it); only
+ * the caller's continuation waits.
+ */
+export function completed<T>(value: T | PromiseLike<T>): Promise<T> {
+  if (spend()) return Promise.resolve(value)
+  return new Promise<T>((resolve) => yieldTurn(undefined, new Deferred(resolve, value)))
+}
+
+/** A result held until the next turn ({@link completed}). */
+class Deferred<T> extends Waiter {
+  constructor(
+    private readonly resolve: (value: T | PromiseLike<T>) => void,
+    private readonly value: T | PromiseLike<T>,
+  ) {
+    super()
+  }
+
+  wake(): void {
+    this.resolve(this.value)
+  }
 }
 
 /**

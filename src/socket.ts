@@ -24,16 +24,14 @@ import {
   Waiter,
   clock,
   ensureInit,
-  nextTurn,
+  completed,
   readShutDown,
-  spend,
   track,
   untrack,
   waitOn,
   waitReadable,
   waitWritable,
   whenFdReleased,
-  yieldTurn,
 } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
@@ -278,10 +276,6 @@ export class TcpSocket extends Socket {
         continue
       }
       if (state.readable || gaveUp !== Wake.Ready) {
-        if (gaveUp === Wake.Ready && !spend()) {
-          gaveUp = await nextTurn(expires)
-          continue
-        }
         let id = native.accept(state.id)
         if (id < 0 && id !== WOULD_BLOCK && reclaimed(id)) id = native.accept(state.id)
         if (id >= 0) {
@@ -289,7 +283,7 @@ export class TcpSocket extends Socket {
           if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
           socket.bound = true
-          return [socket]
+          return completed<Result<TcpSocket>>([socket])
         }
         if (id !== WOULD_BLOCK) {
           // The connection stays queued and the listener readable.
@@ -453,12 +447,12 @@ function moveAll(
 ): Promise<Transferred> {
   // The common case, everything in one call on a ready socket, settles here
   // without an async function; the loop below takes over otherwise.
-  if (total > 0 && !state.closed && isReady(state, io) && spend()) {
+  if (total > 0 && !state.closed && isReady(state, io)) {
     const n = call(state.id, buf, total, undefined)
-    if (n === total) return Promise.resolve(OK_TRUE)
+    if (n === total) return completed(OK_TRUE)
     if (n === WOULD_BLOCK) markBlocked(state, io)
-    else if (n < 0) return Promise.resolve(failedAfter(fail(n), 0))
-    else if (n === 0) return Promise.resolve([null, 'eof', undefined, 0])
+    else if (n < 0) return completed(failedAfter(fail(n), 0))
+    else if (n === 0) return completed([null, 'eof', undefined, 0])
     else {
       noteCount(state, io, n, total)
       return moveRest(state, io, call, buf, total, n, expires)
@@ -530,24 +524,16 @@ export function transfer<A>(
   extra: A,
   expires: Deadline,
 ): Promise<Result<number>> {
-  // Ready, but this turn's budget is spent: yield to the event loop first.
-  let yielding = false
   if (!state.closed && isReady(state, io)) {
-    if (spend()) {
-      const n = call(state.id, buf, len, extra)
-      if (n !== WOULD_BLOCK) return Promise.resolve(transferred(state, io, n, len))
-      markBlocked(state, io)
-    } else {
-      yielding = true
-    }
+    const n = call(state.id, buf, len, extra)
+    if (n !== WOULD_BLOCK) return completed(transferred(state, io, n, len))
+    markBlocked(state, io)
   }
   // Driven by the scheduler rather than an async function: one promise and
   // one waiter object per blocked call, and the retry runs right in the
   // event dispatch, before the woken coroutine resumes.
   return new Promise<Result<number>>((resolve) => {
-    const pending = new PendingTransfer(state, io, call, buf, len, extra, expires, resolve)
-    if (yielding) yieldTurn(expires, pending)
-    else pending.wake(Wake.Ready)
+    new PendingTransfer(state, io, call, buf, len, extra, expires, resolve).wake(Wake.Ready)
   })
 }
 
