@@ -14,6 +14,7 @@ import {
   resolveFor,
 } from './addr.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { type SocketDuplex, type SocketDuplexOptions, toDuplex } from './duplex.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
 import {
   type Deadline,
@@ -339,6 +340,15 @@ export class TcpSocket extends Socket {
     if (code < 0) throw new TypeError(`shutdown takes 'r', 'w' or 'rw', got ${String(how)}`)
     const rc = native.shutdown(this.state.id, code)
     return rc < 0 ? fail(rc) : OK_TRUE
+  }
+
+  /**
+   * A `node:stream` Duplex over this connected socket, which it owns from
+   * now on (destroying it closes the socket): for `node:http`, `node:tls`
+   * and stream clients. See `src/duplex.ts`.
+   */
+  toDuplex(options?: SocketDuplexOptions): SocketDuplex {
+    return toDuplex(this, options)
   }
 }
 
