@@ -59,8 +59,8 @@ export interface ConnectDuplexOptions extends SocketDuplexOptions {
   port?: number | string | null
   /** A Unix socket path (or `@abstract` name): a Unix stream connection. */
   path?: string | null
-  /** `'inet'`/`4` or `'inet6'`/`6` (default: IPv6 for an IPv6 literal, else IPv4). */
-  family?: 'inet' | 'inet6' | 4 | 6 | 0 | null
+  /** `'inet'`/`4` or `'inet6'`/`6` (default, or 0: IPv6 for an IPv6 literal, else IPv4). */
+  family?: 'inet' | 'inet6' | number | null
   /** `TCP_NODELAY` once connected. */
   noDelay?: boolean
   /** TCP keep-alive once connected, with `keepAliveInitialDelay` ms before the first probe. */
@@ -161,11 +161,8 @@ export class SocketDuplex extends Duplex {
     const state = this.state
     if (state.closed || this.eof) return
     this.reading = true
+    if (!this.refed) this.countUnref()
     if (!state.readable) {
-      if (!this.refed) {
-        this.unrefCounted = true
-        unrefWaits(1)
-      }
       whenReadable(state, undefined, this.onReadable)
       return
     }
@@ -173,17 +170,33 @@ export class SocketDuplex extends Duplex {
     this.socket.recv(buf).then(this.onRecv, this.onReadFailure)
   }
 
-  private readonly onReadable = (outcome: Wake): void => {
+  /**
+   * An unref'd duplex's read (its readability wait, or a recv that waits)
+   * does not keep the process alive: counted from start to end.
+   */
+  private countUnref(): void {
+    if (!this.unrefCounted) {
+      this.unrefCounted = true
+      unrefWaits(1)
+    }
+  }
+
+  private uncountUnref(): void {
     if (this.unrefCounted) {
       this.unrefCounted = false
       unrefWaits(-1)
     }
+  }
+
+  private readonly onReadable = (outcome: Wake): void => {
+    this.uncountUnref()
     this.reading = false
     if (outcome !== Wake.Ready || this.destroyed) return
     if (this.wanted) this.readMore()
   }
 
   private readonly onRecv = (result: Recv): void => {
+    this.uncountUnref()
     this.reading = false
     if (this.destroyed) return
     const n = result[0]
@@ -219,6 +232,7 @@ export class SocketDuplex extends Duplex {
   }
 
   private readonly onReadFailure = (error: unknown): void => {
+    this.uncountUnref()
     this.reading = false
     this.destroy(error instanceof Error ? error : new Error(String(error)))
   }
@@ -491,10 +505,7 @@ export class SocketDuplex extends Duplex {
   unref(): this {
     if (this.refed) {
       this.refed = false
-      if (this.reading && !this.state.readable && !this.unrefCounted && !this.state.closed) {
-        this.unrefCounted = true
-        unrefWaits(1)
-      }
+      if (this.reading) this.countUnref()
     }
     return this
   }
@@ -503,10 +514,7 @@ export class SocketDuplex extends Duplex {
   ref(): this {
     if (!this.refed) {
       this.refed = true
-      if (this.unrefCounted) {
-        this.unrefCounted = false
-        unrefWaits(-1)
-      }
+      this.uncountUnref()
     }
     return this
   }

@@ -1,0 +1,597 @@
+// Sockets as node:stream Duplexes (issue #12): toDuplex() and connectDuplex()
+// against real peers (node:net, node:http, curl, fetch): byte-exact data
+// both ways, backpressure both ways, half-close both ways, destroy in every
+// state, errors as Error objects with socket2's names, the net.Socket
+// surface http and clients read. TLS is in tls.spec.ts.
+
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import * as http from 'node:http'
+import * as net from 'node:net'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+import test, { type ExecutionContext } from 'ava'
+
+import * as socket from '../index'
+import { checkLeaksAtEnd, listener, ok, runFixture, tempDir } from './helpers'
+
+checkLeaksAtEnd(test)
+
+/** Resolves once `stream` has emitted 'close' (at once if it already has). */
+function closed(stream: { closed: boolean } & NodeJS.EventEmitter): Promise<unknown> {
+  return stream.closed ? Promise.resolve() : once(stream, 'close')
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A node:net server on loopback, closed (with its connections) when the test ends. */
+async function netServer(t: ExecutionContext, onConnection: (c: net.Socket) => void = () => {}): Promise<number> {
+  const server = net.createServer({ allowHalfOpen: true }, onConnection)
+  const conns = new Set<net.Socket>()
+  server.on('connection', (c) => {
+    conns.add(c)
+    c.on('close', () => conns.delete(c))
+    c.on('error', () => {})
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => {
+    for (const c of conns) c.destroy()
+    server.close()
+  })
+  return (server.address() as net.AddressInfo).port
+}
+
+/** A socket2 duplex connected to a node:net socket: [duplex, net side]. */
+async function duplexToNet(
+  t: ExecutionContext,
+  options: socket.SocketDuplexOptions = {},
+): Promise<[socket.SocketDuplex, net.Socket]> {
+  let gotPeer!: (c: net.Socket) => void
+  const accepted = new Promise<net.Socket>((resolve) => (gotPeer = resolve))
+  const port = await netServer(t, (c) => gotPeer(c))
+  const [s, err] = socket.tcp()
+  if (err) throw new Error(err)
+  ok(await s.connect('127.0.0.1', port))
+  const duplex = s.toDuplex(options)
+  const peer = await accepted
+  t.teardown(() => {
+    duplex.destroy()
+    peer.destroy()
+  })
+  return [duplex, peer]
+}
+
+/**
+ * Collects a readable's bytes until 'end', without destroying it then (as a
+ * `for await` loop would): its writable side may still be in use.
+ */
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.once('end', () => resolve(Buffer.concat(chunks)))
+    stream.once('error', reject)
+  })
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** Runs a command, resolving with its stdout; rejects with its stderr. */
+function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+/**
+ * A node:http server fed by a socket2 listener: each accepted connection
+ * goes to the server as a duplex ('connection'). Returns the port and the
+ * duplexes it made.
+ */
+async function httpOverSocket2(
+  t: ExecutionContext,
+  handler: http.RequestListener,
+): Promise<{ port: number; duplexes: socket.SocketDuplex[]; server: http.Server }> {
+  const { server: ls, port } = await listener(t)
+  const server = http.createServer(handler)
+  const duplexes: socket.SocketDuplex[] = []
+  const loop = (async () => {
+    for (;;) {
+      const [conn, err] = await ls.accept()
+      if (err) return
+      const duplex = conn.toDuplex()
+      duplexes.push(duplex)
+      server.emit('connection', duplex)
+    }
+  })()
+  t.teardown(async () => {
+    ls.close()
+    await loop
+    for (const d of duplexes) d.destroy()
+  })
+  return { port, duplexes, server }
+}
+
+// ---- data both ways -----------------------------------------------------------
+
+test('toDuplex: 8 MiB each way at once with a node:net peer, byte-exact', async (t) => {
+  const [duplex, peer] = await duplexToNet(t, { allowHalfOpen: true })
+  const up = randomBytes(8 * 1024 * 1024)
+  const down = randomBytes(8 * 1024 * 1024)
+  // Odd-sized writes, so chunk boundaries never line up with reads.
+  const writeIn = async (w: NodeJS.WritableStream & { end(): void }, data: Buffer): Promise<void> => {
+    for (let at = 0; at < data.length; ) {
+      const n = Math.min(data.length - at, 1 + ((at * 7919) % 100_003))
+      if (!w.write(data.subarray(at, at + n))) await once(w as unknown as NodeJS.EventEmitter, 'drain')
+      at += n
+    }
+    w.end()
+  }
+  const [gotByPeer, gotByDuplex] = await Promise.all([readAll(peer), readAll(duplex), writeIn(duplex, up), writeIn(peer, down)])
+  t.is(gotByPeer.length, up.length)
+  t.true(gotByPeer.equals(up), 'the peer got our bytes, in order')
+  t.true(gotByDuplex.equals(down), 'we got the peer bytes, in order')
+  t.is(duplex.bytesRead, down.length)
+  t.is(duplex.bytesWritten, up.length)
+})
+
+test('net.Socket surface: addresses, setNoDelay, setKeepAlive, readyState, ref/unref', async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  t.is(duplex.remoteAddress, '127.0.0.1')
+  t.is(duplex.remotePort, peer.localPort)
+  t.is(duplex.remoteFamily, 'IPv4')
+  t.is(duplex.localAddress, '127.0.0.1')
+  t.is(duplex.localPort, peer.remotePort)
+  t.deepEqual(duplex.address(), { address: '127.0.0.1', port: peer.remotePort, family: 'IPv4' })
+  t.is(duplex.setNoDelay(true), duplex)
+  t.deepEqual(duplex.socket.getopt('nodelay'), [true])
+  t.is(duplex.setNoDelay(false), duplex)
+  t.deepEqual(duplex.socket.getopt('nodelay'), [false])
+  t.is(duplex.setKeepAlive(true, 30_000), duplex)
+  t.deepEqual(duplex.socket.getopt('keepalive'), [true])
+  t.deepEqual(duplex.socket.getopt('keepidle'), [30])
+  t.is(duplex.readyState, 'open')
+  t.false(duplex.pending)
+  t.is(duplex.unref(), duplex)
+  t.is(duplex.ref(), duplex)
+  t.false(duplex.connecting)
+  t.true(duplex instanceof socket.SocketDuplex)
+})
+
+test('a Unix stream socket as a duplex: data both ways, end, close', async (t) => {
+  const path = join(tempDir(t), 's.sock')
+  const [ls] = socket.tcp('unix')
+  t.teardown(() => ls!.close())
+  ok(await ls!.listen(path))
+  const [c] = socket.tcp('unix')
+  const accepted = ls!.accept()
+  ok(await c!.connect(path))
+  const a = c!.toDuplex()
+  const b = ok(await accepted).toDuplex()
+  const data = randomBytes(300_000)
+  const got = readAll(b)
+  a.resume() // to see b's FIN (b ends its side once it has read ours)
+  a.end(data)
+  t.true((await got).equals(data))
+  t.deepEqual(a.address(), {})
+  t.is(a.remoteAddress, undefined)
+  t.is(a.setNoDelay(), a)
+  await Promise.all([closed(a), closed(b)])
+  t.true(a.socket.isClosed() && b.socket.isClosed())
+})
+
+// ---- backpressure -------------------------------------------------------------
+
+test('backpressure out: a paused reader stops the writer; write() returns false, buffering stays bounded, then drains byte-exact', async (t) => {
+  const hwm = 64 * 1024
+  const [duplex, peer] = await duplexToNet(t, { writableHighWaterMark: hwm })
+  peer.pause()
+  const chunk = randomBytes(16 * 1024)
+  let written = 0
+  let maxBuffered = 0
+  // Write until write() says stop, and keep trying for a while: nothing
+  // reads, so the kernel buffers fill and the writable side must hold at
+  // most about one high-water mark.
+  const deadline = Date.now() + 1500
+  while (Date.now() < deadline) {
+    if (duplex.write(chunk)) {
+      written += chunk.length
+      await new Promise(setImmediate)
+      continue
+    }
+    written += chunk.length
+    maxBuffered = Math.max(maxBuffered, duplex.writableLength)
+    const drained = await Promise.race([once(duplex, 'drain').then(() => true), sleep(300).then(() => false)])
+    if (!drained) break
+  }
+  t.true(duplex.writableNeedDrain, 'write() returned false and no drain came: the writer is held back')
+  t.true(duplex.writableLength <= hwm + chunk.length, `buffered ${duplex.writableLength}`)
+  t.true(maxBuffered <= hwm + chunk.length, `buffered up to ${maxBuffered}`)
+  // The kernel holds some (socket buffers), the rest waits in the duplex.
+  t.log(`${written} bytes written before the writer was held back; ${duplex.writableLength} buffered in the duplex`)
+  t.true(written < 64 * 1024 * 1024, 'bounded: the writer stopped')
+  // Now read: everything arrives, then drain.
+  const got = readAll(peer)
+  peer.resume()
+  await once(duplex, 'drain')
+  duplex.end()
+  const data = await got
+  t.is(data.length, written)
+  for (let at = 0; at < data.length; at += chunk.length) {
+    if (!data.subarray(at, at + chunk.length).equals(chunk)) return t.fail(`corrupt at ${at}`)
+  }
+})
+
+test('backpressure in: a paused duplex stops receiving; the sender is held back, memory stays bounded', async (t) => {
+  const hwm = 64 * 1024
+  const [duplex, peer] = await duplexToNet(t, { readableHighWaterMark: hwm })
+  duplex.pause()
+  const chunk = randomBytes(64 * 1024)
+  const before = process.memoryUsage().arrayBuffers
+  let sent = 0
+  // The peer writes 32 MiB as fast as it can; nothing reads the duplex.
+  const target = 32 * 1024 * 1024
+  const writer = (async () => {
+    while (sent < target) {
+      sent += chunk.length
+      if (!peer.write(chunk)) await once(peer, 'drain')
+    }
+  })()
+  await sleep(800)
+  // Our readable side holds at most one high-water mark plus one read.
+  t.true(duplex.readableLength <= hwm + 64 * 1024, `readableLength ${duplex.readableLength}`)
+  t.true(sent < target, `the sender was held back after ${sent} bytes`)
+  t.true(peer.writableLength > 0, 'the sender buffers: it is waiting for us')
+  const grew = process.memoryUsage().arrayBuffers - before
+  t.log(`held back after ${sent} bytes; duplex buffers ${duplex.readableLength}; array buffers grew ${grew}`)
+  // Then read it all.
+  let got = 0
+  const hash = createHash('sha256')
+  const expected = createHash('sha256')
+  duplex.on('data', (d: Buffer) => {
+    got += d.length
+    hash.update(d)
+  })
+  duplex.resume()
+  await writer
+  for (let i = 0; i < target / chunk.length; i++) expected.update(chunk)
+  peer.end()
+  await once(duplex, 'end')
+  t.is(got, target)
+  t.is(hash.digest('hex'), expected.digest('hex'))
+})
+
+test('pipeline into a slow consumer: memory stays bounded', async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  const total = 24 * 1024 * 1024
+  const block = randomBytes(256 * 1024)
+  let maxBuffered = 0
+  const source = (async () => {
+    for (let sent = 0; sent < total; sent += block.length) {
+      if (!peer.write(block)) await once(peer, 'drain')
+    }
+    peer.end()
+  })()
+  let got = 0
+  const slow = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      got += chunk.length
+      maxBuffered = Math.max(maxBuffered, duplex.readableLength)
+      // About 100 MB/s: far slower than loopback.
+      setTimeout(cb, Math.ceil(chunk.length / 100_000))
+    },
+  })
+  await Promise.all([pipeline(duplex, slow), source])
+  t.is(got, total)
+  t.true(maxBuffered <= 2 * 64 * 1024, `readableLength reached ${maxBuffered}`)
+})
+
+// ---- half-close ---------------------------------------------------------------
+
+test("half-close, ours: end() sends FIN (shutdown('w')); the peer reads 'end' and can still answer", async (t) => {
+  const [duplex, peer] = await duplexToNet(t, { allowHalfOpen: true })
+  const fromPeer = readAll(duplex)
+  duplex.end('request')
+  t.is((await readAll(peer)).toString(), 'request')
+  t.true(duplex.writableFinished)
+  t.true(duplex.readable, 'our readable side is still open')
+  peer.end('answer after our FIN')
+  t.is((await fromPeer).toString(), 'answer after our FIN')
+  await closed(duplex)
+  t.true(duplex.socket.isClosed())
+})
+
+test("half-close, theirs: the peer's FIN is 'end'; with allowHalfOpen we can still write", async (t) => {
+  const [duplex, peer] = await duplexToNet(t, { allowHalfOpen: true })
+  const fromUs = readAll(peer)
+  peer.end('question')
+  t.is((await readAll(duplex)).toString(), 'question')
+  t.true(duplex.writable)
+  duplex.end('reply after their FIN')
+  t.is((await fromUs).toString(), 'reply after their FIN')
+  await closed(duplex)
+})
+
+test("without allowHalfOpen (the default) the peer's FIN ends our side too, then 'close'", async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  const fromUs = readAll(peer)
+  duplex.resume()
+  peer.end()
+  await once(duplex, 'end')
+  t.is((await fromUs).length, 0, 'the peer read our FIN')
+  await closed(duplex)
+  t.true(duplex.socket.isClosed())
+})
+
+// ---- destroy in every state, errors --------------------------------------------
+
+test('destroy before connect completes: no connect, no error, the socket closed', async (t) => {
+  const port = await netServer(t)
+  const duplex = socket.connectDuplex({ host: '127.0.0.1', port })
+  t.true(duplex.connecting)
+  t.is(duplex.readyState, 'opening')
+  let connected = false
+  duplex.on('connect', () => (connected = true))
+  duplex.on('error', (e) => t.fail(String(e)))
+  const written = new Promise<Error | null | undefined>((resolve) => duplex.write('x', resolve))
+  duplex.destroy()
+  await closed(duplex)
+  t.false(connected)
+  t.true(duplex.socket.isClosed())
+  t.truthy(await written, 'the write made while connecting fails')
+})
+
+test('connectDuplex: connects, writes made while connecting go out after, TCP options applied', async (t) => {
+  let gotPeer!: (c: net.Socket) => void
+  const accepted = new Promise<net.Socket>((resolve) => (gotPeer = resolve))
+  const port = await netServer(t, (c) => gotPeer(c))
+  const connects: string[] = []
+  const duplex = socket.connectDuplex(
+    { host: '127.0.0.1', port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 },
+    () => connects.push('callback'),
+  )
+  duplex.on('connect', () => connects.push('connect'))
+  duplex.end('sent while connecting')
+  const peer = await accepted
+  t.is((await readAll(peer)).toString(), 'sent while connecting')
+  t.deepEqual(connects, ['callback', 'connect'])
+  t.deepEqual(duplex.socket.getopt('nodelay'), [true])
+  t.deepEqual(duplex.socket.getopt('keepidle'), [5])
+  duplex.destroy()
+  await closed(duplex)
+})
+
+test("connectDuplex to a closed port: 'error' with code 'connection_refused', then 'close'", async (t) => {
+  const { server, port } = await listener(t)
+  server.close()
+  const duplex = socket.connectDuplex({ host: '127.0.0.1', port })
+  const [error] = (await once(duplex, 'error')) as [socket.SocketDuplexError]
+  t.true(error instanceof Error)
+  t.is(error.code, 'connection_refused')
+  t.is(error.syscall, 'connect')
+  t.is(typeof error.errno, 'number')
+  await closed(duplex)
+  t.true(duplex.socket.isClosed())
+})
+
+test('destroy mid-read (waiting for data): close, the wait ends, nothing waits on', async (t) => {
+  const [duplex] = await duplexToNet(t)
+  duplex.resume()
+  await sleep(30)
+  const readers = duplex.socket.state.readers
+  t.is(readers.length, 1, 'the duplex waits for data')
+  duplex.destroy()
+  t.is(readers.length, 0, 'the wait ended with the close')
+  await closed(duplex)
+  t.true(duplex.socket.isClosed())
+})
+
+test('destroy mid-write (writer blocked on a full socket): the pending write fails, close', async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  peer.pause()
+  const big = Buffer.alloc(32 * 1024 * 1024)
+  const result = new Promise<Error | null | undefined>((resolve) => duplex.write(big, resolve))
+  await sleep(100)
+  t.true(duplex.writableLength > 0, 'the write is still in flight')
+  duplex.destroy()
+  await closed(duplex)
+  const err = await result
+  t.truthy(err, 'the write callback got an error')
+  t.true(duplex.socket.isClosed())
+})
+
+test("destroy(err): 'error' with that error, then 'close'; destroy after end and close is harmless", async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  const boom = new Error('boom')
+  duplex.destroy(boom)
+  const [got] = await once(duplex, 'error')
+  t.is(got, boom)
+  t.true(duplex.destroyed)
+  await once(peer, 'end')
+
+  const [d2, p2] = await duplexToNet(t)
+  d2.resume()
+  p2.end()
+  await closed(d2)
+  d2.destroy()
+  d2.destroy(new Error('late'))
+  t.true(d2.socket.isClosed())
+})
+
+test("a peer reset mid-read is an 'error' with code 'connection_reset'", async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  duplex.resume()
+  peer.resetAndDestroy()
+  const [err] = (await once(duplex, 'error')) as [socket.SocketDuplexError]
+  t.is(err.code, 'connection_reset')
+  t.is(err.syscall, 'recv')
+  await closed(duplex)
+})
+
+test("setTimeout: 'timeout' after idle ms, postponed by activity, off with 0; the duplex stays open", async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  const timeout = 300
+  let fired = 0
+  // When data arrived: each arrival restarts the idle period.
+  let lastData = performance.now()
+  let maxGap = 0
+  duplex.on('data', () => {
+    const now = performance.now()
+    maxGap = Math.max(maxGap, now - lastData)
+    lastData = now
+  })
+  const started = performance.now()
+  duplex.setTimeout(timeout, () => fired++)
+  // Activity every 30 ms for 600 ms keeps it quiet.
+  for (let i = 0; i < 20; i++) {
+    peer.write('.')
+    await sleep(30)
+  }
+  if (maxGap < timeout) t.is(fired, 0, 'activity postponed the timeout')
+  else t.log(`the machine stalled: ${Math.round(maxGap)} ms between arrivals, so the timeout may fire`)
+  await once(duplex, 'timeout')
+  t.true(performance.now() - started >= 600 + timeout - 5)
+  t.false(duplex.destroyed)
+  duplex.setTimeout(0)
+  const count = fired
+  await sleep(250)
+  t.is(fired, count, 'off')
+  t.is(duplex.timeout, 0)
+})
+
+test('unref: an idle duplex does not keep the process alive; ref does', async (t) => {
+  const unrefed = await runFixture('duplex-unref.ts', { args: ['unref'], timeoutMs: 20_000 })
+  t.is(unrefed.code, 0, unrefed.stderr)
+  t.false(unrefed.killed)
+  t.regex(unrefed.stdout, /idle, unref'd/)
+  const refed = await runFixture('duplex-unref.ts', { args: ['ref'], timeoutMs: 20_000, killAfterOutputMs: 1500 })
+  t.true(refed.killed, 'a ref’d idle duplex keeps the process alive')
+})
+
+test('toDuplex refuses a closed socket and a datagram socket', (t) => {
+  const [s] = socket.tcp()
+  s!.close()
+  t.throws(() => s!.toDuplex(), { message: /closed/ })
+  t.throws(() => socket.connectDuplex(null as unknown as socket.ConnectDuplexOptions), { instanceOf: TypeError })
+})
+
+// ---- node:http served from a socket2 listener ----------------------------------
+
+/** The test server's handler: GET → a body of `?size` bytes; POST → the body's sha256 and length. */
+const echoHandler: http.RequestListener = (req, res) => {
+  if (req.method === 'POST') {
+    const hash = createHash('sha256')
+    let length = 0
+    req.on('data', (d: Buffer) => {
+      hash.update(d)
+      length += d.length
+    })
+    req.on('end', () => res.end(JSON.stringify({ sha256: hash.digest('hex'), length, remote: req.socket.remoteAddress })))
+    return
+  }
+  const size = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('size') ?? 5)
+  res.setHeader('content-type', 'application/octet-stream')
+  res.end(Buffer.alloc(size, 'a'))
+}
+
+test('node:http over socket2, hit by curl: keep-alive over one connection, a multi-MB POST byte-exact', async (t) => {
+  const { port, duplexes } = await httpOverSocket2(t, echoHandler)
+  const dir = tempDir(t)
+  const body = randomBytes(5 * 1024 * 1024 + 17)
+  writeFileSync(join(dir, 'body'), body)
+  const base = `http://127.0.0.1:${port}`
+  // Three URLs on one command line: curl reuses the connection.
+  const out = await run('curl', ['-sS', '--fail', `${base}/?size=3`, `${base}/?size=2`, `${base}/?size=1000000`, '-w', '%{num_connects} %{size_download}\n'])
+  const lines = out.split('\n').filter((l) => /^\d+ \d+$/.test(l.replace(/^a*/, '')))
+  t.is(out.match(/ 3\n/g)?.length, 1, out.slice(0, 200))
+  t.true(out.includes('0 1000000\n'), 'the third request reused the connection')
+  t.true(lines.length >= 1)
+  t.is(duplexes.length, 1, 'one connection for three requests')
+  const posted = JSON.parse(await run('curl', ['-sS', '--fail', '--data-binary', `@${join(dir, 'body')}`, `${base}/upload`])) as {
+    sha256: string
+    length: number
+    remote: string
+  }
+  t.is(posted.length, body.length)
+  t.is(posted.sha256, sha256(body))
+  t.is(posted.remote, '127.0.0.1')
+})
+
+test("node:http over socket2, hit by Node's fetch: keep-alive, several requests, POST bodies byte-exact", async (t) => {
+  const { port, duplexes } = await httpOverSocket2(t, echoHandler)
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${base}/?size=${1000 * i + 1}`)
+    t.is(res.status, 200)
+    t.is((await res.arrayBuffer()).byteLength, 1000 * i + 1)
+  }
+  for (const size of [0, 1, 65_536, 3 * 1024 * 1024 + 5]) {
+    const body = randomBytes(size)
+    const res = await fetch(`${base}/upload`, { method: 'POST', body })
+    const got = (await res.json()) as { sha256: string; length: number }
+    t.is(got.length, size)
+    t.is(got.sha256, sha256(body))
+  }
+  // undici opens a second connection for the second request (it does the
+  // same against node:net), then keeps reusing them.
+  t.true(duplexes.length <= 2, `fetch made ${duplexes.length} connections for nine requests`)
+})
+
+test('node:http client: a keep-alive http.Agent on socket2 connections (connectDuplex)', async (t) => {
+  // The server is plain node:http on node:net: a real peer.
+  const server = http.createServer(echoHandler)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const port = (server.address() as net.AddressInfo).port
+  const made: socket.SocketDuplex[] = []
+  class Socket2Agent extends http.Agent {
+    override createConnection(options: socket.ConnectDuplexOptions): socket.SocketDuplex {
+      const duplex = socket.connectDuplex(options)
+      made.push(duplex)
+      return duplex
+    }
+  }
+  const agent = new Socket2Agent({ keepAlive: true, maxSockets: 2 })
+  t.teardown(() => agent.destroy())
+  const request = (path: string, body?: Buffer): Promise<{ status: number; data: Buffer; local: number | undefined }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path, agent, method: body ? 'POST' : 'GET' }, (res) => {
+        const local = (res.socket as unknown as socket.SocketDuplex).localPort
+        readAll(res).then((data) => resolve({ status: res.statusCode!, data, local }), reject)
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+  const locals = new Set<number | undefined>()
+  for (let i = 0; i < 6; i++) {
+    const r = await request(`/?size=${i * 7000}`)
+    t.is(r.status, 200)
+    t.is(r.data.length, i * 7000)
+    locals.add(r.local)
+  }
+  const body = randomBytes(4 * 1024 * 1024)
+  const posted = JSON.parse((await request('/upload', body)).data.toString()) as { sha256: string; length: number }
+  t.is(posted.sha256, sha256(body))
+  // Concurrent requests: at most maxSockets connections.
+  const many = await Promise.all(Array.from({ length: 8 }, (_, i) => request(`/?size=${i}`)))
+  t.deepEqual(
+    many.map((r) => r.data.length),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  )
+  t.is(locals.size, 1, 'sequential requests reused one connection')
+  t.true(made.length <= 2, `${made.length} connections`)
+  agent.destroy()
+  await Promise.all(made.map((d) => closed(d)))
+})
