@@ -1,18 +1,17 @@
-// node:http over socket2 duplexes: a socket2 listener's accept loop hands
-// each connection to the same http.Server as a `toDuplex()` stream
-// ('connection' event), with the shared handler. Plain JavaScript run by
-// plain `node` against the compiled package.
+// node:http (or node:https with --tls DIR) over socket2 duplexes: a socket2
+// listener's accept loop hands each connection to the same kind of server as
+// `conn.toDuplex()` (its 'connection' event), with the shared handler.
+// Plain JavaScript run by plain `node` against the compiled package.
 //
-// Usage: node bench/servers/http-socket2.js [--port N]
+// Usage: node bench/servers/http-socket2.js [--port N] [--tls DIR]
 // Prints the port on stdout once it accepts connections.
 'use strict'
 
-const http = require('node:http')
 const socket = require('../../index.js')
 const { portFlag } = require('./args.js')
-const { handler } = require('./http-handler.js')
+const { createServer } = require('./http-handler.js')
 
-const server = http.createServer({ keepAliveTimeout: 60_000 }, handler)
+const server = createServer()
 
 async function main() {
   const [listener, err] = socket.tcp()
@@ -23,8 +22,9 @@ async function main() {
   for (;;) {
     const [conn, aerr] = await listener.accept()
     if (aerr !== undefined) throw new Error(`accept: ${aerr}`)
-    // node:net's http.Server sets TCP_NODELAY on every connection (noDelay: true).
+    // As node:net's http.Server does for its connections (noDelay: true).
     conn.setopt('nodelay', true)
+    // http.Server handles the peer's FIN itself (net.Server's allowHalfOpen).
     server.emit('connection', conn.toDuplex({ allowHalfOpen: true }))
   }
 }
