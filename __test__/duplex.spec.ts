@@ -491,7 +491,7 @@ test('unref: an idle duplex does not keep the process alive; ref does', async (t
   t.true(refed.killed, 'a ref’d idle duplex keeps the process alive')
 })
 
-test('toDuplex refuses a closed socket and a datagram socket', (t) => {
+test('toDuplex refuses a closed socket; connectDuplex needs an options object', (t) => {
   const [s] = socket.tcp()
   s!.close()
   t.throws(() => s!.toDuplex(), { message: /closed/ })
