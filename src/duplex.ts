@@ -120,7 +120,7 @@ export class SocketDuplex extends Duplex {
   private wanted = false
   private eof = false
   private refed = true
-  /** Our readability wait is counted as not keeping the process alive. */
+  /** Our pending read is counted as not keeping the process alive (see {@link unref}). */
   private unrefCounted = false
   private afterConnect: Array<() => void> | null = null
   private timer: NodeJS.Timeout | null = null
@@ -159,7 +159,7 @@ export class SocketDuplex extends Duplex {
       return
     }
     const state = this.state
-    if (state.closed || this.eof) return
+    if (this.reading || state.closed || this.eof) return
     this.reading = true
     if (!this.refed) this.countUnref()
     if (!state.readable) {
