@@ -654,3 +654,21 @@ if (!hasOpenssl) console.log('duplex.spec: skipping the https-agent example: ope
   t.is(out.match(/^200 hello over TLS/gm)?.length, 3, out)
   t.regex(out, /1 socket2 connection\(s\) for 3 requests/)
 })
+
+test("node:http's keepAliveTimeout closes an idle keep-alive duplex (through setTimeout and 'timeout')", async (t) => {
+  const { port, duplexes } = await httpOverSocket2(t, echoHandler, { keepAliveTimeout: 200 })
+  const client = socket.connectDuplex({ host: '127.0.0.1', port })
+  t.teardown(() => client.destroy())
+  const reply = readAll(client)
+  client.write('GET /?size=2 HTTP/1.1\r\nHost: x\r\n\r\n')
+  const started = performance.now()
+  // The server answers, keeps the connection, then closes it once idle.
+  const text = (await reply).toString()
+  const waited = performance.now() - started
+  t.regex(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\naa$/)
+  t.regex(text, /\r\nConnection: keep-alive\r\n/i, 'a keep-alive response: the server closed it later, idle')
+  t.true(waited >= 150, `closed after ${Math.round(waited)} ms`)
+  t.is(duplexes.length, 1)
+  await closed(duplexes[0])
+  t.true(duplexes[0].socket.isClosed())
+})
