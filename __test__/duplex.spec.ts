@@ -463,8 +463,9 @@ test("setTimeout: 'timeout' after idle ms, postponed by activity, off with 0; th
     maxGap = Math.max(maxGap, now - lastData)
     lastData = now
   })
-  const started = performance.now()
-  duplex.setTimeout(timeout, () => fired++)
+  let callbacks = 0
+  duplex.on('timeout', () => fired++)
+  duplex.setTimeout(timeout, () => callbacks++) // a once listener, as net.Socket's
   // Activity every 30 ms for 600 ms keeps it quiet.
   for (let i = 0; i < 20; i++) {
     peer.write('.')
@@ -473,11 +474,21 @@ test("setTimeout: 'timeout' after idle ms, postponed by activity, off with 0; th
   if (maxGap < timeout) t.is(fired, 0, 'activity postponed the timeout')
   else t.log(`the machine stalled: ${Math.round(maxGap)} ms between arrivals, so the timeout may fire`)
   await once(duplex, 'timeout')
-  t.true(performance.now() - started >= 600 + timeout - 5)
+  t.true(performance.now() - lastData >= timeout - 5, 'a full idle period after the last arrival')
   t.false(duplex.destroyed)
+  // Once per idle period: no second 'timeout' without activity…
+  const afterFirst = fired
+  await sleep(2.5 * timeout)
+  t.is(fired, afterFirst, 'one timeout per idle period')
+  // …and activity starts a new one.
+  peer.write('.')
+  await once(duplex, 'timeout')
+  t.is(fired, afterFirst + 1)
+  t.is(callbacks, 1, "setTimeout's callback ran once")
   duplex.setTimeout(0)
   const count = fired
-  await sleep(250)
+  peer.write('.')
+  await sleep(2 * timeout)
   t.is(fired, count, 'off')
   t.is(duplex.timeout, 0)
 })

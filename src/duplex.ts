@@ -124,6 +124,8 @@ export class SocketDuplex extends Duplex {
   private unrefCounted = false
   private afterConnect: Array<() => void> | null = null
   private timer: NodeJS.Timeout | null = null
+  /** When {@link timer} fires (performance.now() ms). */
+  private timerDue = 0
   private lastActive = 0
   private peer: { address?: string; port?: number; family?: string } | null = null
   private local: { address?: string; port?: number; family?: string } | null = null
@@ -211,7 +213,7 @@ export class SocketDuplex extends Duplex {
       return
     }
     this.bytesRead += n
-    if (this.timeout > 0) this.lastActive = performance.now()
+    if (this.timeout > 0) this.touch()
     const buf = this.buf!
     let chunk: Buffer
     if (n <= COPY_MAX) {
@@ -277,7 +279,7 @@ export class SocketDuplex extends Duplex {
       (result: Sent) => {
         if (result[0] === true) {
           this.sent += chunk.length
-          if (this.timeout > 0) this.lastActive = performance.now()
+          if (this.timeout > 0) this.touch()
           callback()
         } else {
           this.sent += result[3]
@@ -328,7 +330,7 @@ export class SocketDuplex extends Duplex {
         // Destroying closes the socket, then runs what waited (it sees 'closed').
         if (err) return void this.destroy(duplexError(err, code, 'connect'))
         this.connecting = false
-        if (this.timeout > 0) this.lastActive = performance.now()
+        if (this.timeout > 0) this.touch()
         this.emit('connect')
         this.emit('ready')
         this.connected()
@@ -463,20 +465,32 @@ export class SocketDuplex extends Duplex {
       throw new RangeError(`timeout must be a non-negative number of milliseconds, got ${String(ms)}`)
     }
     this.timeout = ms
-    this.clearTimer()
     if (callback !== undefined) {
       if (ms === 0) this.off('timeout', callback)
       else this.once('timeout', callback)
     }
     if (ms > 0 && !this.destroyed) {
       this.lastActive = performance.now()
-      this.armTimer(ms)
+      // node:http sets a timeout around every request (0, then its
+      // keep-alive timeout): a pending timer that fires no later than the
+      // new one is kept (it re-arms itself for the rest), so that costs no
+      // timer calls. A timer left by setTimeout(0) fires and does nothing.
+      if (this.timer !== null && this.timerDue > this.lastActive + ms) this.clearTimer()
+      if (this.timer === null) this.armTimer(ms)
     }
     return this
   }
 
+  /** Activity (bytes in or out, connected): the idle period starts again. */
+  private touch(): void {
+    this.lastActive = performance.now()
+    if (this.timer === null && !this.destroyed) this.armTimer(this.timeout)
+  }
+
   private armTimer(ms: number): void {
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(ms)))
+    const delay = Math.max(1, Math.ceil(ms))
+    this.timerDue = performance.now() + delay
+    this.timer = setTimeout(this.onTimer, delay)
     this.timer.unref()
   }
 
@@ -489,8 +503,6 @@ export class SocketDuplex extends Duplex {
       return
     }
     // As net.Socket: once per idle period; the next activity re-arms it.
-    this.lastActive = performance.now()
-    this.armTimer(this.timeout)
     this.emit('timeout')
   }
 
