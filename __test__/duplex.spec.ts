@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises'
 import test, { type ExecutionContext } from 'ava'
 
 import * as socket from '../index'
-import { checkLeaksAtEnd, listener, ok, runFixture, tempDir } from './helpers'
+import { checkLeaksAtEnd, listener, ok, pair, runFixture, tempDir } from './helpers'
 
 checkLeaksAtEnd(test)
 
@@ -421,6 +421,21 @@ test('destroy mid-write (writer blocked on a full socket): the pending write fai
   await closed(duplex)
   const err = await result
   t.truthy(err, 'the write callback got an error')
+  t.true(duplex.socket.isClosed())
+})
+
+test('write() then destroy() delivers what write() took, as node:net does, even after a busy turn', async (t) => {
+  const [duplex, peer] = await duplexToNet(t)
+  const got = readAll(peer)
+  // Many ready calls in this turn first: a scheduler with a per-turn budget
+  // defers the next ready send to the next turn; the destroy must not drop it.
+  const [a] = await pair(t)
+  const one = Buffer.alloc(1)
+  for (let i = 0; i < 300; i++) void a.send(one)
+  duplex.write('last words before destroy')
+  duplex.destroy()
+  t.is((await got).toString(), 'last words before destroy')
+  await closed(duplex)
   t.true(duplex.socket.isClosed())
 })
 
