@@ -16,6 +16,8 @@ export type { Family, Host, LookupFlag, Port, Protocol, SocketType } from './src
 export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'
 export { errorNames } from './src/result.js'
 export { Socket, TcpSocket, tcp } from './src/socket.js'
+export { SocketDuplex, connectDuplex } from './src/duplex.js'
+export type { ConnectDuplexOptions, SocketDuplexError, SocketDuplexOptions } from './src/duplex.js'
 export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
 export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'

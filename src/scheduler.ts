@@ -82,6 +82,8 @@ export class SocketState {
 const events = new Uint32Array(BATCH * 3)
 const bySlot: (SocketState | undefined)[] = []
 let waiting = 0
+/** Waits that should not keep the process alive (see {@link unrefWaits}). */
+let unrefed = 0
 let active = false
 let initialized = false
 
@@ -94,11 +96,22 @@ export function ensureInit(): void {
 
 function setWaiting(delta: number): void {
   waiting += delta
-  const shouldBeActive = waiting > 0
+  const shouldBeActive = waiting > unrefed
   if (shouldBeActive !== active) {
     active = shouldBeActive
     native.setActive(active)
   }
+}
+
+/**
+ * Counts waits that should not keep the process alive (an unref'd duplex
+ * waiting for data, as `net.Socket#unref()`): +1 while such a wait is
+ * pending, -1 when it ends. The driver keeps the process alive only while
+ * other waits remain.
+ */
+export function unrefWaits(delta: number): void {
+  unrefed += delta
+  setWaiting(0)
 }
 
 /** Registers a native socket id with the scheduler. */

@@ -15,6 +15,7 @@ import {
   resolveFor,
 } from './addr.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { type SocketDuplex, type SocketDuplexOptions, toDuplex } from './duplex.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
 import { opened, reclaimed } from './reclaim.js'
 import {
@@ -397,6 +398,15 @@ export class TcpSocket extends Socket {
     if (rc < 0) return fail(rc)
     if (code !== 1) readShutDown(this.state)
     return OK_TRUE
+  }
+
+  /**
+   * A `node:stream` Duplex over this connected socket, which it owns from
+   * now on (destroying it closes the socket): for `node:http`, `node:tls`
+   * and stream clients. See `src/duplex.ts`.
+   */
+  toDuplex(options?: SocketDuplexOptions): SocketDuplex {
+    return toDuplex(this, options)
   }
 }
 
