@@ -30,8 +30,6 @@ const SMALL_READ = 16 * 1024
 const BIG_READ = 64 * 1024
 /** Reads up to this size are copied out and the buffer reused. */
 const COPY_MAX = 4 * 1024
-/** How long a destroy waits for a send that was ready but not yet run. */
-const FLUSH_ON_DESTROY_MS = 50
 
 /** Options of {@link SocketDuplex} (`tcp.toDuplex(options)`). */
 export interface SocketDuplexOptions {
@@ -126,8 +124,6 @@ export class SocketDuplex extends Duplex {
   private unrefCounted = false
   private afterConnect: Array<() => void> | null = null
   private timer: NodeJS.Timeout | null = null
-  /** The send in flight, until it settles. */
-  private sending: Promise<void> | null = null
   /** When {@link timer} fires (performance.now() ms). */
   private timerDue = 0
   private lastActive = 0
@@ -279,9 +275,8 @@ export class SocketDuplex extends Duplex {
   }
 
   private sendChunk(chunk: Buffer, callback: (error?: Error | null) => void): void {
-    this.sending = this.socket.sendall(chunk).then(
+    void this.socket.sendall(chunk).then(
       (result: Sent) => {
-        this.sending = null
         if (result[0] === true) {
           this.sent += chunk.length
           if (this.timeout > 0) this.touch()
@@ -292,7 +287,6 @@ export class SocketDuplex extends Duplex {
         }
       },
       (error: unknown) => {
-        this.sending = null
         callback(error instanceof Error ? error : new Error(String(error)))
       },
     )
@@ -313,26 +307,11 @@ export class SocketDuplex extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer()
-    const sending = this.sending
-    if (sending !== null && this.state.writable && !this.state.closed) {
-      // A send that the socket is ready for but that has not run yet (the
-      // scheduler may defer a ready call to the next turn, for fairness)
-      // goes out before the close, as with node:net, where what write()
-      // took is delivered by a write-then-destroy (node:http answers a
-      // malformed or timed-out request that way). Bounded, in case it then
-      // finds the send buffer full; a send blocked on a full buffer (not
-      // writable) is not waited for.
-      let done = false
-      const close = (): void => {
-        if (done) return
-        done = true
-        clearTimeout(bound)
-        this.closeNow(error, callback)
-      }
-      const bound = setTimeout(close, FLUSH_ON_DESTROY_MS)
-      sending.then(close, close)
-      return
-    }
+    // What write() took is on the wire already unless the socket buffer was
+    // full: the scheduler makes every ready send(2) at once (its fairness
+    // budget only delays the result), so a write-then-destroy delivers it,
+    // as with node:net (node:http answers a malformed or timed-out request
+    // that way).
     this.closeNow(error, callback)
   }
 
