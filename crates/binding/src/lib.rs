@@ -19,3 +19,4 @@ mod hot;
 mod ops;
 mod options;
 mod state;
+mod transfer;

@@ -9,6 +9,7 @@
 //!   number in every token so a reused slot never sees a closed socket's events;
 //! * [`addr`]: `getaddrinfo(3)` lists and socket addresses;
 //! * [`options`]: socket options by name with typed values;
+//! * [`handoff`]: sockets on their way from one thread's reactor to another's;
 //!
 //! plus [`error`], the one place that turns OS errors into the normalized names
 //! the JavaScript API returns. OS specifics live in `sys/`.
@@ -17,6 +18,7 @@
 
 pub mod addr;
 pub mod error;
+pub mod handoff;
 pub mod options;
 pub mod reactor;
 pub mod socket;
