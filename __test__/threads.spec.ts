@@ -4,6 +4,7 @@
 // sockets. Every thread checks its own leaks: the main thread with
 // checkLeaksAtEnd, each worker by posting its stats after its job.
 
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
@@ -296,5 +297,42 @@ test.serial('a worker terminated while owning an adopted socket: its sockets clo
   await sleep(50)
   t.true(openFds() <= fdsBefore, `fds ${fdsBefore} -> ${openFds()}`)
 })
+
+for (const mode of ['reuseport', 'share'] as const) {
+  test.serial(`examples/multi-thread-echo.ts (${mode}): 2 workers echo 50 connections, Ctrl-C reports each one's share`, async (t) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'examples/multi-thread-echo.ts', '--threads', '2', '--mode', mode],
+      { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    let out = ''
+    let err = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d
+        const found = /127\.0\.0\.1:(\d+)/.exec(out)
+        if (found) resolve(Number(found[1]))
+      })
+      child.on('close', () => reject(new Error(`example exited: ${err}`)))
+    })
+    for (let i = 0; i < 50; i++) {
+      const c = ok(socket.tcp())
+      ok(await c.connect('127.0.0.1', port, socket.clock() + 10))
+      ok(await c.send(Buffer.from('hi')))
+      const buf = Buffer.alloc(2)
+      await recvExactly(c, buf, 2, socket.clock() + 10)
+      t.is(buf.toString(), 'hi')
+      c.close()
+    }
+    child.kill('SIGINT')
+    t.is(await closed, 0, err)
+    const served = /served per worker: (\d+), (\d+)/.exec(out)
+    t.truthy(served, out)
+    t.log(out.trim().replace(/\n+/g, '; '))
+    t.is(Number(served![1]) + Number(served![2]), 50)
+  })
+}
 
 checkLeaksAtEnd(test)
