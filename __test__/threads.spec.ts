@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads'
 import test, { type ExecutionContext } from 'ava'
 
 import * as socket from '../index'
+import * as native from '../src/native'
 import { checkLeaksAtEnd, listener, ok, openFds, pair, recvExactly, sendAll } from './helpers'
 
 interface Stats {
@@ -296,6 +297,109 @@ test.serial('a worker terminated while owning an adopted socket: its sockets clo
   b.close()
   await sleep(50)
   t.true(openFds() <= fdsBefore, `fds ${fdsBefore} -> ${openFds()}`)
+})
+
+// ---- one poller for several threads: socket.epollFd(fd) ----------------------
+
+/** `rounds` ping-pongs of 64 bytes over a loopback pair of this thread's; true if every echo matched. */
+async function pingPong(rounds: number): Promise<boolean> {
+  const server = ok(socket.tcp())
+  ok(await server.listen('127.0.0.1', 0))
+  const client = ok(socket.tcp())
+  const accepted = server.accept(socket.clock() + 10)
+  ok(await client.connect('127.0.0.1', ok(server.localAddr()).port()!, socket.clock() + 10))
+  const conn = ok(await accepted)
+  server.close()
+  const out = Buffer.alloc(64)
+  const back = Buffer.alloc(64)
+  const echo = Buffer.alloc(64)
+  let intact = true
+  try {
+    for (let i = 0; i < rounds; i++) {
+      out.writeUInt32LE(i, 0)
+      if ((await client.sendall(out))[1] !== undefined) return false
+      if ((await conn.recvall(echo, 64, socket.clock() + 10))[1] !== undefined) return false
+      if ((await conn.sendall(echo))[1] !== undefined) return false
+      if ((await client.recvall(back, 64, socket.clock() + 10))[1] !== undefined) return false
+      if (!back.equals(out)) intact = false
+    }
+  } finally {
+    client.close()
+    conn.close()
+  }
+  return intact
+}
+
+const libuv = process.platform !== 'win32' && process.env.SOCKET2_DRIVER !== 'thread'
+
+test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round trips in each thread, events routed to their owner', async (t) => {
+  if (!libuv) return t.pass('a shared poller needs the libuv driver')
+  const mainFd = socket.epollFd()!
+  const worker = await startWorker()
+  const gone = exited(worker)
+  const done = nextMessage<{ intact: boolean; epollFd: number; driver: string; stats: Stats }>(worker, 'done')
+  worker.postMessage({ job: 'shared-poller', fd: mainFd, rounds: 10_000 })
+  const routedBefore = native.routedEvents()
+  const started = performance.now()
+  const mine = await pingPong(10_000)
+  const theirs = await done
+  const routed = native.routedEvents() - routedBefore
+  t.log(`20 000 round trips in two threads on one poller: ${Math.round(performance.now() - started)} ms, ${routed} events routed to the other thread`)
+  t.true(routed > 0, 'some events were polled by the thread that does not own them, and routed')
+  t.true(mine, 'the main thread\'s echoes')
+  t.true(theirs.intact, 'the worker\'s echoes')
+  t.is(theirs.epollFd, mainFd, 'the worker polls the main thread\'s poller')
+  t.is(theirs.driver, 'libuv')
+  t.deepEqual(theirs.stats, { sockets: 0, waiting: 0, threads: 0 })
+  t.is(await gone, 0)
+  // The main thread goes on on its poller after the worker left it.
+  t.true(await pingPong(100))
+})
+
+test.serial('epollFd(fd): the thread that made the poller is terminated; the thread sharing it goes on', async (t) => {
+  if (!libuv) return t.pass('a shared poller needs the libuv driver')
+  const owner = await startWorker()
+  const ownerGone = exited(owner)
+  const hello = nextMessage<{ fd: number }>(owner, 'fd')
+  owner.postMessage({ job: 'own-poller' })
+  const { fd } = await hello
+  const user = await startWorker()
+  const userGone = exited(user)
+  const done = nextMessage<{ intact: boolean; epollFd: number; stats: Stats }>(user, 'done')
+  user.postMessage({ job: 'shared-poller', fd, rounds: 3000 })
+  await sleep(30)
+  await owner.terminate()
+  t.is(await ownerGone, 1)
+  const result = await done
+  t.true(result.intact)
+  t.is(result.epollFd, fd)
+  t.deepEqual(result.stats, { sockets: 0, waiting: 0, threads: 0 })
+  t.is(await userGone, 0)
+})
+
+test.serial('epollFd(fd) misuse: after the first socket, after the getter, not a poller, not a number; iocp()', async (t) => {
+  const run = async (fd: unknown, after?: 'socket' | 'getter'): Promise<string | null> => {
+    const worker = await startWorker()
+    const gone = exited(worker)
+    const done = nextMessage<{ thrown: string | null }>(worker, 'done')
+    worker.postMessage({ job: 'set-poller', fd, after })
+    const { thrown } = await done
+    await gone
+    return thrown
+  }
+  const mainFd = socket.epollFd()!
+  if (libuv) {
+    t.regex((await run(mainFd, 'socket'))!, /before this thread's first socket/)
+    t.regex((await run(mainFd, 'getter'))!, /before this thread's first socket/)
+    t.regex((await run(0))!, /not the poller of a socket2 thread/)
+    t.regex((await run(999_999))!, /not the poller of a socket2 thread/)
+  }
+  t.regex((await run(-1))!, /^TypeError/)
+  t.regex((await run('3'))!, /^TypeError/)
+  t.regex((await run(1.5))!, /^TypeError/)
+  // The main thread has its poller already.
+  t.throws(() => socket.epollFd(mainFd), { message: /before this thread's first socket/ })
+  t.throws(() => socket.iocp(), { instanceOf: TypeError, message: /not supported/ })
 })
 
 for (const mode of ['reuseport', 'share'] as const) {

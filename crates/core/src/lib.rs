@@ -27,5 +27,5 @@ mod sys;
 pub use addr::{AddrEntry, AddrList, Flags};
 pub use error::{error_name, lookup_error_name};
 pub use options::{Opt, OptValue};
-pub use reactor::{Id, Reactor, Readiness};
+pub use reactor::{Id, Owner, Reactor, Readiness, SharedPoller};
 pub use socket::{Family, Kind, Socket};
