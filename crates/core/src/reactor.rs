@@ -712,6 +712,54 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_shared_poller_routes_each_event_to_its_owner() {
+        let shared: SharedPoller =
+            std::sync::Arc::new(std::sync::Mutex::new(Poller::new(16).unwrap()));
+        let (a, b) = (Owner::new(1).unwrap(), Owner::new(Owner::MAX).unwrap());
+        let mut first = Reactor::sharing(std::sync::Arc::clone(&shared), a);
+        let mut second = Reactor::sharing(std::sync::Arc::clone(&shared), b);
+        assert_eq!(first.poller_fd(), second.poller_fd());
+        let (server_a, addr_a) = listener(&mut first);
+        let (server_b, addr_b) = listener(&mut second);
+        assert_eq!(
+            server_a.slot(),
+            server_b.slot(),
+            "same slot, told apart by owner"
+        );
+        let mut clients = Vec::new();
+        for addr in [&addr_a, &addr_b] {
+            let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let _ = client.connect(addr).unwrap();
+            clients.push(client);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        // Polled "by a": b's event is routed, a's kept.
+        let mut out = [0u32; 3 * 16];
+        let mut routed = Vec::new();
+        let (kept, taken) = shared
+            .lock()
+            .unwrap()
+            .poll_routed(Some(Duration::from_millis(50)), a, &mut out, |owner, t| {
+                routed.push((owner, t))
+            })
+            .unwrap();
+        assert_eq!(taken, kept + routed.len());
+        let kept = first.retain_live(&mut out, kept);
+        assert!(out[..kept * 3]
+            .chunks(3)
+            .any(|e| e[0] == server_a.slot() && e[2] & Readiness::READABLE != 0));
+        assert!(routed.iter().all(|(owner, _)| *owner == b));
+        let mut theirs: Vec<u32> = routed.iter().flat_map(|(_, t)| *t).collect();
+        let count = theirs.len() / 3;
+        let live = second.retain_live(&mut theirs, count);
+        assert!(theirs[..live * 3]
+            .chunks(3)
+            .any(|e| e[0] == server_b.slot() && e[1] == server_b.generation()));
+        assert_eq!(Owner::new(Owner::MAX + 1), None);
+    }
+
+    #[test]
     fn a_poller_apart_blocks_on_its_own_thread_and_wakes_on_request() {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{mpsc, Arc};
