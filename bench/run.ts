@@ -25,6 +25,10 @@
 //   --timers-only     run only the timers benchmark
 //   --no-fairness     skip the fairness benchmark
 //   --fairness-only   run only the fairness benchmark
+//   --no-threads      skip the threads benchmark (bench/threads.ts)
+//   --threads-only    run only the threads benchmark: 1 and 2 workers,
+//                     socket2 (shared listener, SO_REUSEPORT, shared
+//                     poller) and node:net cluster; --workers 1,2
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -57,6 +61,7 @@ import {
   useReleaseAddon,
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
+import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -211,6 +216,7 @@ async function main(): Promise<void> {
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
   const fairnessOnly = hasFlag('fairness-only')
+  const threadsOnly = hasFlag('threads-only')
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -225,27 +231,35 @@ async function main(): Promise<void> {
 
   const loadBefore = load()
   let echo: EchoResult[] = []
-  if (!timersOnly && !fairnessOnly) {
+  if (!timersOnly && !fairnessOnly && !threadsOnly) {
     console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     echo = await runEcho(counts, warmup, duration, reps)
   }
   let fairness: FairnessResult | undefined
-  if (fairnessOnly || (!timersOnly && !hasFlag('no-fairness'))) {
+  if (fairnessOnly || (!timersOnly && !threadsOnly && !hasFlag('no-fairness'))) {
     console.error(`fairness: ${reps} reps of ${warmup}s warm-up + ${duration}s, socket2 and node:net, no/in/out bulk`)
     fairness = await runFairness({ warmup, duration, reps, pin: pinning, log: (line) => console.error(line) })
   }
   let timers: TimersResult | undefined
-  if (timersOnly || (!fairnessOnly && !hasFlag('no-timers'))) {
+  if (timersOnly || (!fairnessOnly && !threadsOnly && !hasFlag('no-timers'))) {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
+  let threads: ThreadsRow[] | undefined
+  if (threadsOnly || (!timersOnly && !fairnessOnly && !hasFlag('no-threads'))) {
+    const workerCounts = (stringOption('workers', 'BENCH_WORKERS') ?? '1,2').split(',').map(Number)
+    console.error(`threads: ${workerCounts.join('/')} workers, 64 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    threads = await runThreads({ warmup, duration, reps, connections: 64, workerCounts, log: (line) => console.error(line) })
+  }
   const loadAfter = load()
 
-  console.log(`\nsocket2 benchmarks (${pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'};` +
+  const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
+  console.log(`\nsocket2 benchmarks (${placement};` +
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
   if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
+  if (threads !== undefined) console.log(`\nthreads: 64-byte echo, 64 connections, N workers on one port\n${threadsTable(threads)}`)
 
   const report = {
     date: new Date().toISOString(),
@@ -260,11 +274,14 @@ async function main(): Promise<void> {
     echo,
     fairness: fairness ?? null,
     timers: timers ?? null,
+    threads: threads ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })
-  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
-  console.log(`\nwritten: bench/results/latest.json`)
+  // A threads-only run leaves the full suite's results alone.
+  const file = threadsOnly ? 'threads.json' : 'latest.json'
+  writeFileSync(path.join(out, file), `${JSON.stringify(report, null, 2)}\n`)
+  console.log(`\nwritten: bench/results/${file}`)
 }
 
 main().catch((error: unknown) => {
