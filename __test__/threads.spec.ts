@@ -211,6 +211,26 @@ test.serial('SO_REUSEPORT listeners in 2 workers: the kernel gives each a fair s
   for (const n of served) t.true(n >= connections / 4, `a worker served only ${n} of ${connections}`)
 })
 
+test.serial('adopt keeps type, family and protocol; a listener stays bound', async (t) => {
+  const u = ok(socket.tcp('unix', 0))
+  const d = ok(u.detach())
+  t.deepEqual([d.type, d.family, d.protocol], ['tcp', 'unix', '0'])
+  const back = ok(socket.adopt(d))
+  t.deepEqual([back.type(), back.family(), back.protocol()], ['tcp', 'unix', '0'])
+  back.close()
+  const { server, port } = await listener(t)
+  const moved = ok(socket.adopt(ok(server.detach()))) as socket.TcpSocket
+  t.is(ok(moved.localAddr()).port(), port)
+  // Already listening: listen() again keeps the address (no second bind).
+  ok(await moved.listen())
+  t.is(ok(moved.localAddr()).port(), port)
+  const c = ok(socket.tcp())
+  ok(await c.connect('127.0.0.1', port, socket.clock() + 5))
+  ok(await moved.accept(socket.clock() + 5)).close()
+  c.close()
+  moved.close()
+})
+
 test.serial('misuse: adopt twice, garbage, another process, release', async (t) => {
   const s = ok(socket.tcp())
   const descriptor = ok(s.detach())
