@@ -14,6 +14,7 @@ export { DatagramSocket, RawSocket, SockAddr, UdpSocket, raw, sockaddr, udp } fr
 export type { Destination } from './src/datagram.js'
 export type { Family, Host, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
 export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'
+export { errorNames } from './src/result.js'
 export { Socket, TcpSocket, tcp } from './src/socket.js'
 export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'

@@ -108,7 +108,7 @@ for (const mode of ['sockets', 'files'] as const) {
     // Back-off: 10 ms doubling to 0.5 s gives 6 or 7 failed tries in one second.
     t.true(outcome.failures <= 12, `${outcome.failures} failed accepts in ${outcome.wallMs.toFixed(0)} ms`)
     t.true(outcome.cpuMs < 150, `used ${outcome.cpuMs.toFixed(0)} ms of CPU in ${outcome.wallMs.toFixed(0)} ms out of descriptors`)
-    t.true(outcome.worstGapMs < 150, `a 10 ms timer went ${outcome.worstGapMs.toFixed(0)} ms without firing`)
+    t.true(outcome.worstGapMs < 500, `a 10 ms timer went ${outcome.worstGapMs.toFixed(0)} ms without firing`)
   })
 }
 

@@ -4,6 +4,8 @@
 import test from 'ava'
 
 import * as socket from '../index'
+import { CLOSED, WOULD_BLOCK, errorName } from '../src/native'
+import { ERROR_NAME_TYPE_LIST, fail } from '../src/result'
 import { checkLeaksAtEnd, listener, ok, pair, recvExactly, sendAll } from './helpers'
 
 checkLeaksAtEnd(test)
@@ -325,4 +327,79 @@ test('misuse: bad addresses and deadlines throw at the call', (t) => {
   t.throws(() => s.accept('soon' as never), { instanceOf: TypeError })
   t.throws(() => s.accept(Number.NaN), { instanceOf: TypeError })
   t.throws(() => socket.newThread('not a function' as never), { instanceOf: TypeError })
+})
+
+// ---- every err is a name (issue #7, item 6) ------------------------------------
+
+const SNAKE = /^[a-z]+(?:_[a-z]+)*$/
+
+test('errorNames: a closed list of lowercase snake_case names, the same in Rust and TypeScript', (t) => {
+  t.true(Array.isArray(socket.errorNames))
+  t.true(Object.isFrozen(socket.errorNames))
+  for (const name of socket.errorNames) t.regex(name, SNAKE)
+  t.is(new Set(socket.errorNames).size, socket.errorNames.length, 'no duplicates')
+  // The list the type is made of (src/result.ts) and the one Rust maps to.
+  t.deepEqual([...socket.errorNames].sort(), [...ERROR_NAME_TYPE_LIST].sort())
+  for (const name of [
+    'closed', 'timeout', 'aborted', 'eof', 'message_truncated', 'os_error', 'not_found', 'name_not_found',
+    'too_many_open_files', 'system_file_table_full', 'no_buffer_space', 'out_of_memory', 'protocol_error',
+    'interrupted', 'would_block', 'message_too_long', 'not_a_socket', 'protocol_not_supported', 'path_too_long',
+  ]) {
+    t.true(socket.errorNames.includes(name as socket.ErrorName), name)
+  }
+})
+
+test('an OS error without a name of its own is os_error (the tuple keeps its code)', (t) => {
+  // No socket call on loopback returns an unnamed errno: ask the binding's
+  // mapping (the one every tuple goes through) directly.
+  t.is(errorName(-4095), 'os_error')
+  t.is(errorName(-1_000_000), 'os_error')
+  if (process.platform === 'linux') t.is(errorName(-111), 'connection_refused') // ECONNREFUSED
+})
+
+test('protocol_not_supported: a protocol the socket type does not take, with the OS code', (t) => {
+  const [s, err, code] = socket.tcp('inet', 'udp')
+  t.is(s, null)
+  t.is(err, 'protocol_not_supported')
+  t.true(typeof code === 'number' && code > 0)
+})
+
+test('path_too_long: a Unix path longer than the OS allows, with a positive code', async (t) => {
+  const s = ok(socket.tcp('unix'))
+  t.teardown(() => s.close())
+  const [value, err, code] = await s.bind(`/tmp/${'x'.repeat(200)}.sock`)
+  t.is(value, null)
+  t.is(err, 'path_too_long')
+  t.true(typeof code === 'number' && code > 0, `code ${code}`)
+  const [, aerr] = socket.addr(`/tmp/${'y'.repeat(200)}`, undefined, 'tcp', 'unix')
+  t.is(aerr, 'path_too_long')
+})
+
+test('look-up failures have names and positive codes', async (t) => {
+  const [, err, code] = socket.addr('no-such-host.invalid', 80, 'tcp')
+  t.is(err, 'name_not_found')
+  t.true(typeof code === 'number' && code > 0, `code ${code}`)
+  const [, aerr, acode] = await socket.lookup('no-such-host.invalid', 80, 'tcp')
+  t.is(aerr, 'name_not_found')
+  t.is(acode, code)
+  // EAI_ADDRFAMILY (a v4 literal asked as inet6) once came back as the resolver's text.
+  const [, ferr, fcode] = socket.addr('127.0.0.1', 53, 'udp', 'inet6')
+  t.is(ferr, 'name_not_found')
+  t.true(typeof fcode === 'number' && fcode > 0)
+  const [, serr, scode] = socket.addr('127.0.0.1', 'no-such-service', 'tcp')
+  t.is(serr, 'service_not_found')
+  t.true(typeof scode === 'number' && scode > 0)
+})
+
+test('not_found: binding in a directory that does not exist', async (t) => {
+  const s = ok(socket.tcp('unix'))
+  t.teardown(() => s.close())
+  const [, err, code] = await s.bind('/nonexistent-socket2-dir/x.sock')
+  t.is(err, 'not_found')
+  t.true(code! > 0)
+})
+
+test('would_block: a native WOULD_BLOCK that reaches a tuple has the name and no made-up code', (t) => {
+  t.deepEqual(fail(WOULD_BLOCK), [null, 'would_block'])
+  t.deepEqual(fail(CLOSED), [null, 'closed'])
 })

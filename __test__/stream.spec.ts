@@ -79,7 +79,7 @@ test('sendall/recvall move 16 MB (more than the socket buffers) byte for byte', 
   t.true(into.equals(out))
 })
 
-test('sendall/recvall with len move only buf[0..len]; len 0 is done at once', async (t) => {
+test('sendall/recvall with len move only buf[0..len]; sendall of 0 is done at once, recvall of 0 is misuse', async (t) => {
   const [a, b] = await pair(t)
   const out = Buffer.from('0123456789')
   t.deepEqual(await a.sendall(out, 4), [true])
@@ -87,7 +87,7 @@ test('sendall/recvall with len move only buf[0..len]; len 0 is done at once', as
   t.deepEqual(await b.recvall(into, 4, socket.clock() + 2), [true])
   t.is(into.toString(), '0123......')
   t.deepEqual(await a.sendall(out, 0), [true])
-  t.deepEqual(await b.recvall(into, 0), [true])
+  t.throws(() => b.recvall(into, 0), { instanceOf: RangeError })
   // Nothing more was sent: the next byte times out.
   t.deepEqual(await b.recvall(into, 1, socket.clock() + 0.05), [null, 'timeout', undefined, 0])
 })

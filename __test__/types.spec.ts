@@ -68,15 +68,25 @@ test('every fallible call narrows the same way', async (t) => {
   t.deepEqual(polled, [false, 'timeout'])
 })
 
-test('error names are a closed set of known names plus OS messages, never empty', (t) => {
-  const known: socket.KnownErrorName = 'connection_refused'
+test('error names are a closed set: a misspelt or unknown name does not compile', (t) => {
+  const known: socket.ErrorName = 'connection_refused'
+  assertType<Equal<socket.KnownErrorName, socket.ErrorName>>()
+  // @ts-expect-error an OS message is not an error name (there is no string escape hatch)
   const osMessage: socket.ErrorName = 'some os message'
   // @ts-expect-error an empty string is not an error name (it would not narrow)
   const empty: socket.ErrorName = ''
   // @ts-expect-error error names are lower case
   const upper: socket.ErrorName = 'Timeout'
+  assertType<Equal<(typeof socket.errorNames)[number], socket.ErrorName>>()
+  // A failure without I/O (another test here polls, and must see no events).
+  const [, err] = socket.tcp('inet', 'udp')
+  // @ts-expect-error a misspelt name: the comparison can never be true
+  const misspelt = err === 'conection_refused'
+  t.false(misspelt)
+  t.is(err, 'protocol_not_supported')
+  t.true(socket.errorNames.includes(err!))
   t.is(typeof known, 'string')
-  t.truthy(osMessage)
+  t.is(String(osMessage), 'some os message')
   t.is(String(empty), '')
   t.is(String(upper), 'Timeout')
 })

@@ -17,7 +17,7 @@ test('udp(): type, family, protocol; bad arguments throw at the call', (t) => {
   const s = ok(socket.udp())
   t.is(s.type(), 'udp')
   t.is(s.family(), 'inet')
-  t.is(s.protocol(), 'ip')
+  t.is(s.protocol(), 'udp')
   t.true(s instanceof socket.UdpSocket)
   t.true(s instanceof socket.DatagramSocket)
   s.close()

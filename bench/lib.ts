@@ -21,12 +21,15 @@ export function numberOption(name: string, env: string, fallback: number): numbe
   return value
 }
 
-/** A string option: `--name V`, else the environment variable `env`. */
+/** A string option: `--name V` or `--name=V`, else the environment variable `env`. */
 export function stringOption(name: string, env: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`)
+  const args = process.argv.slice(2)
+  const joined = args.find((a) => a.startsWith(`--${name}=`))
+  if (joined !== undefined) return joined.slice(name.length + 3)
+  const at = args.indexOf(`--${name}`)
   if (at >= 0) {
-    const value = process.argv[at + 1]
-    if (value === undefined) throw new RangeError(`--${name} needs a value`)
+    const value = args[at + 1]
+    if (value === undefined || value.startsWith('--')) throw new RangeError(`--${name} needs a value`)
     return value
   }
   return process.env[env]
@@ -34,7 +37,32 @@ export function stringOption(name: string, env: string): string | undefined {
 
 /** True when the bare flag `--name` is on the command line. */
 export function hasFlag(name: string): boolean {
-  return process.argv.includes(`--${name}`)
+  return process.argv.slice(2).includes(`--${name}`)
+}
+
+/**
+ * Checks the command line against what a driver knows: prints `usage` and
+ * exits 0 on `--help`/`-h`; exits 2 naming the first unknown flag. `valued`
+ * are the options that take a value (`--reps 5` or `--reps=5`), `flags` the
+ * bare ones.
+ */
+export function parseCommandLine(usage: string, valued: string[], flags: string[]): void {
+  const args = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${usage.trim()}\n`)
+    process.exit(0)
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0] : ''
+    if (valued.includes(name)) {
+      if (!arg.includes('=')) i++
+      continue
+    }
+    if (flags.includes(name) && !arg.includes('=')) continue
+    process.stderr.write(`unknown option: ${arg}\n\n${usage.trim()}\n`)
+    process.exit(2)
+  }
 }
 
 let tasksetWorks: boolean | undefined

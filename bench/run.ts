@@ -25,10 +25,13 @@
 //   --timers-only     run only the timers benchmark
 //   --no-fairness     skip the fairness benchmark
 //   --fairness-only   run only the fairness benchmark
+//   --no-idle         skip the idle-memory benchmark
+//   --idle-only       run only the idle-memory benchmark
 //   --no-threads      skip the threads benchmark (bench/threads.ts)
 //   --threads-only    run only the threads benchmark: 1 and 2 workers,
 //                     socket2 (shared listener, SO_REUSEPORT, shared
-//                     poller) and node:net cluster; --workers 1,2
+//                     poller) and node:net cluster (results: threads.json)
+//   --workers L       BENCH_WORKERS      worker counts of the threads benchmark (1,2)
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -51,6 +54,7 @@ import {
   median,
   plainNodeScript,
   numberOption,
+  parseCommandLine,
   pinned,
   runJson,
   runOrThrow,
@@ -61,6 +65,7 @@ import {
   useReleaseAddon,
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
+import { type IdleResult, idleTable, runIdle } from './idle'
 import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
@@ -209,14 +214,48 @@ function gitCommit(): string {
   }
 }
 
+const USAGE = `
+npm run bench -- [options]      (node --import tsx bench/run.ts [options])
+
+  --duration S      measured seconds per run (BENCH_DURATION, 3)
+  --warmup S        unmeasured seconds before that (BENCH_WARMUP, 1)
+  --reps N          repetitions (BENCH_REPS, 3)
+  --connections L   comma-separated echo connection counts (BENCH_CONNECTIONS, 1,64,256)
+  --no-build        skip building the bench crate and the addon
+  --workers L       worker counts of the threads benchmark (BENCH_WORKERS, 1,2)
+  --no-fairness --no-idle --no-timers --no-threads              skip a part
+  --fairness-only --idle-only --timers-only --threads-only      run one part
+                    (--threads-only writes bench/results/threads.json)
+  --help            this text
+
+Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
+`
+
 async function main(): Promise<void> {
+  parseCommandLine(
+    USAGE,
+    ['duration', 'warmup', 'reps', 'connections', 'workers'],
+    [
+      'no-build',
+      'no-fairness',
+      'no-idle',
+      'no-timers',
+      'no-threads',
+      'fairness-only',
+      'idle-only',
+      'timers-only',
+      'threads-only',
+    ],
+  )
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
   const duration = numberOption('duration', 'BENCH_DURATION', 3)
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
   const counts = connectionCounts()
   const timersOnly = hasFlag('timers-only')
   const fairnessOnly = hasFlag('fairness-only')
+  const idleOnly = hasFlag('idle-only')
   const threadsOnly = hasFlag('threads-only')
+  const only = timersOnly || fairnessOnly || idleOnly || threadsOnly
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -231,23 +270,29 @@ async function main(): Promise<void> {
 
   const loadBefore = load()
   let echo: EchoResult[] = []
-  if (!timersOnly && !fairnessOnly && !threadsOnly) {
+  if (!only) {
     console.error(`echo: ${counts.join('/')} connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     echo = await runEcho(counts, warmup, duration, reps)
   }
   let fairness: FairnessResult | undefined
-  if (fairnessOnly || (!timersOnly && !threadsOnly && !hasFlag('no-fairness'))) {
+  if (fairnessOnly || (!only && !hasFlag('no-fairness'))) {
     console.error(`fairness: ${reps} reps of ${warmup}s warm-up + ${duration}s, socket2 and node:net, no/in/out bulk`)
     fairness = await runFairness({ warmup, duration, reps, pin: pinning, log: (line) => console.error(line) })
   }
+  let idle: IdleResult | undefined
+  if (idleOnly || (!only && !hasFlag('no-idle'))) {
+    console.error(`idle memory: ${reps} reps of 10 000 connections, socket2 and node:net`)
+    idle = await runIdle({ connections: 10_000, reps, log: (line) => console.error(line) })
+  }
   let timers: TimersResult | undefined
-  if (timersOnly || (!fairnessOnly && !threadsOnly && !hasFlag('no-timers'))) {
+  if (timersOnly || (!only && !hasFlag('no-timers'))) {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
   let threads: ThreadsRow[] | undefined
-  if (threadsOnly || (!timersOnly && !fairnessOnly && !hasFlag('no-threads'))) {
+  if (threadsOnly || (!only && !hasFlag('no-threads'))) {
     const workerCounts = (stringOption('workers', 'BENCH_WORKERS') ?? '1,2').split(',').map(Number)
+    if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`bad worker counts: ${workerCounts.join(',')}`)
     console.error(`threads: ${workerCounts.join('/')} workers, 64 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     threads = await runThreads({ warmup, duration, reps, connections: 64, workerCounts, log: (line) => console.error(line) })
   }
@@ -258,6 +303,7 @@ async function main(): Promise<void> {
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
   if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
+  if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
   if (threads !== undefined) console.log(`\nthreads: 64-byte echo, 64 connections, N workers on one port\n${threadsTable(threads)}`)
 
@@ -273,6 +319,7 @@ async function main(): Promise<void> {
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,
     fairness: fairness ?? null,
+    idle: idle ?? null,
     timers: timers ?? null,
     threads: threads ?? null,
   }
@@ -285,6 +332,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error)
-  process.exitCode = 1
+  // A bad option value is the user's to fix: its message, not a stack.
+  console.error(error instanceof RangeError ? `${error.message}\n${USAGE}` : error)
+  process.exitCode = error instanceof RangeError ? 2 : 1
 })

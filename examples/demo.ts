@@ -47,8 +47,10 @@ async function main(): Promise<void> {
       c!.close()
     })
   }
-  const [ok, serr] = await socket.start(10)
-  console.log(ok ? 'all coroutines finished' : `stopped: ${serr}`)
+  // [true] when every coroutine finished, stop() was called or 10 s passed.
+  await socket.start(10)
+  const left = socket.stats().threads
+  console.log(left === 0 ? 'all coroutines finished' : `stopped after 10 s with ${left} still running`)
 
   await udpExchange()
   await unixDatagramExchange()

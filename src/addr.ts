@@ -4,7 +4,7 @@
 import { isIP } from 'node:net'
 
 import * as native from './native.js'
-import { type Result, failWith } from './result.js'
+import { type ErrorName, type Result, failWith } from './result.js'
 
 export type SocketType = 'tcp' | 'udp' | 'raw'
 export type Family = 'inet' | 'inet6' | 'unix'
@@ -112,6 +112,7 @@ export function checkPort(port: Port): string | null {
   }
   if (typeof port === 'string') {
     if (port === '') throw new TypeError('port must not be an empty string')
+    checkNoNul('a service name', port)
     if (/^\d+$/.test(port)) return checkPort(Number(port))
     return port
   }
@@ -122,7 +123,17 @@ export function checkPort(port: Port): string | null {
 export function checkHost(host: Host): string | null {
   if (host === undefined || host === null || host === false || host === '*' || host === '') return null
   if (typeof host !== 'string') throw new TypeError(`host must be a string, '*' or false, got ${typeof host}`)
+  checkNoNul('a host', host)
   return host
+}
+
+/**
+ * Throws `TypeError` for a NUL byte in a host, service or path: C reads
+ * such a string only up to the NUL, so the call would reach another name
+ * (a Unix path `'/tmp/x/public\0/../secret'` binds `/tmp/x/public`).
+ */
+function checkNoNul(what: string, text: string): void {
+  if (text.includes('\0')) throw new TypeError(`${what} must not contain a NUL byte, got ${JSON.stringify(text)}`)
 }
 
 function checkName<T extends string>(what: string, value: unknown, allowed: Set<string>): T | null {
@@ -145,8 +156,14 @@ export function checkFamily(value: unknown): Family | null {
 export function protocolNumber(value: unknown): number {
   if (value === undefined || value === null) return 0
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255) return value
-  if (typeof value === 'string' && value in PROTOCOLS) return PROTOCOLS[value]
+  if (typeof value === 'string' && Object.hasOwn(PROTOCOLS, value)) return PROTOCOLS[value]!
   throw new TypeError(`protocol must be one of ${Object.keys(PROTOCOLS).join(', ')}, got ${String(value)}`)
+}
+
+/** The name of a protocol number (`6` → `'tcp'`), or the number as text. */
+export function protocolName(value: number): string {
+  for (const name in PROTOCOLS) if (PROTOCOLS[name] === value) return name
+  return String(value)
 }
 
 function flagBits(flags: unknown): number {
@@ -180,11 +197,16 @@ function parseQuery(
   protocol: unknown,
   flags: unknown,
 ): Query {
-  const fam = checkFamily(family)
+  const given = checkFamily(family)
+  const sockType = checkType(type)
+  const name = given === 'unix' ? checkUnixPath(host) : checkHost(host)
+  // As in the seed, the family defaults to 'inet'; an IPv6 literal says
+  // 'inet6' by itself.
+  const fam = given ?? (name !== null && isIP(name) === 6 ? 'inet6' : 'inet')
   const query: Query = {
-    host: fam === 'unix' ? checkUnixPath(host) : checkHost(host),
-    service: fam === 'unix' ? null : checkPort(port),
-    type: checkType(type),
+    host: name,
+    service: fam === 'unix' ? null : sockType === 'raw' ? checkNoPort(port) : checkPort(port),
+    type: sockType,
     family: fam,
     protocol: protocolNumber(protocol),
     flags: flagBits(flags),
@@ -192,14 +214,22 @@ function parseQuery(
   return query
 }
 
+/** Raw addresses have no port: only none (or 0) is accepted. */
+function checkNoPort(port: Port): null {
+  if (port === undefined || port === null || port === 0) return null
+  throw new TypeError(`a raw address has no port, got ${String(port)}`)
+}
+
 function checkUnixPath(path: Host): string {
   if (typeof path !== 'string' || path === '') throw new TypeError('a unix address needs a path')
+  // A leading NUL is the abstract-namespace spelling of '@'; any other ends the path early.
+  checkNoNul('a unix path', path.startsWith('\0') ? path.slice(1) : path)
   return path
 }
 
 function toResult(found: native.AddrList | native.LookupFailure): Result<AddrInfo> {
   if (found instanceof native.AddrList) return [new AddrInfo(found)]
-  return failWith(found.name, found.code)
+  return failWith(found.name as ErrorName, found.code)
 }
 
 /** True when resolving `query` cannot block: no host, an IP literal, or a path. */
@@ -245,6 +275,11 @@ export function lookup(
   // Not `async`: misuse must throw at the call, not reject.
   if (host instanceof AddrInfo) return Promise.resolve([host])
   const query = parseQuery(host, port, type, family, protocol, flags)
+  return runOffLoop(query)
+}
+
+/** Resolves `query` at once when that cannot block, else on libuv's thread pool. */
+function runOffLoop(query: Query): Promise<Result<AddrInfo>> {
   if (isImmediate(query)) return Promise.resolve(run(query))
   const { service, type: t, family: f, protocol: p, flags: fl } = query
   return native.lookup(query.host, service, t, f, p, fl).then(toResult)
@@ -266,7 +301,7 @@ export function resolveFor(
   const query = parseQuery(host, port, type === 'raw' ? null : type, family, 0, null)
   if (passive && query.host === null) query.flags |= native.lookupFlag('passive') ?? 0
   if (isImmediate(query)) return run(query)
-  return lookup(query.host, port, type === 'raw' ? undefined : type, family)
+  return runOffLoop(query)
 }
 
 /** An address from a native `getsockname`/`getpeername` result. */

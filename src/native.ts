@@ -9,13 +9,14 @@ export * from '../binding.js'
 import * as binding from '../binding.js'
 
 /**
- * `recv(2)` into `buf[0..maxlen]` (clamped to the buffer): a byte count (0
- * on a stream: the peer closed), `WOULD_BLOCK`, `CLOSED`, or a negated OS
+ * `recv(2)` into `buf[0..maxlen]`: a byte count (0 on a stream: the peer
+ * closed), `WOULD_BLOCK`, `CLOSED`, `DETACHED` (the buffer is shorter than
+ * `maxlen`: detached while the call waited; nothing moved), or a negated OS
  * error code. `recv` and `send` are raw Node-API functions (crates/binding
  * `hot.rs`), so napi-rs generates no typings for them.
  */
 export const recv = (binding as unknown as HotCalls).recv
-/** `send(2)` from `buf[0..maxlen]` (clamped to the buffer); results as for {@link recv}. */
+/** `send(2)` from `buf[0..maxlen]`; results as for {@link recv}. */
 export const send = (binding as unknown as HotCalls).send
 
 interface HotCalls {

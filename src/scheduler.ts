@@ -26,18 +26,35 @@ export type Deadline = number | AbortSignal | undefined
 
 export type Resolve = (outcome: Wake) => void
 
-/** A pending wait: on one socket direction and/or a deadline. */
-interface Waiter {
-  done: boolean
-  resolve: Resolve
-  list: Waiter[] | null
+/**
+ * A pending wait: on a socket direction, a deadline, a signal, or a list of
+ * the scheduler's own. Subclasses say what happens when it ends ({@link
+ * wake}); a hot path's waiter carries its own state, so a pending call
+ * costs one object rather than a waiter plus a closure and its context.
+ */
+export abstract class Waiter {
+  done = false
+  list: Waiter[] | null = null
   /** Where it stands in `list`, so leaving it is O(1) (10 000 waits on one socket happen). */
-  listIndex: number
-  deadline: number
-  heapIndex: number
-  signal: AbortSignal | null
+  listIndex = -1
+  deadline = Infinity
+  heapIndex = -1
+  signal: AbortSignal | null = null
   /** What passing `deadline` means: `Timeout`, or `Ready` for a back-off's end. */
-  onDeadline: Wake
+  onDeadline: Wake = Wake.Timeout
+  /** Called once per wait, after it has left every list, with how it ended. */
+  abstract wake(outcome: Wake): void
+}
+
+/** A waiter that calls a function. */
+class CallbackWaiter extends Waiter {
+  constructor(private readonly then: Resolve) {
+    super()
+  }
+
+  wake(outcome: Wake): void {
+    this.then(outcome)
+  }
 }
 
 /** Per-socket readiness, indexed by the socket's slot. */
@@ -52,8 +69,9 @@ export class SocketState {
    */
   readClosed = false
   closed = false
-  readers: Waiter[] = []
-  writers: Waiter[] = []
+  /** Made at the first wait (most sockets never wait to write). */
+  readers: Waiter[] | null = null
+  writers: Waiter[] | null = null
   constructor(
     readonly id: number,
     readonly slot: number,
@@ -116,7 +134,8 @@ export function forget(state: SocketState): boolean {
   return true
 }
 
-function wakeAll(list: Waiter[], outcome: Wake): void {
+function wakeAll(list: Waiter[] | null, outcome: Wake): void {
+  if (list === null) return
   const count = list.length
   if (count === 0) return
   if (count === 1) {
@@ -150,7 +169,7 @@ function settle(waiter: Waiter, outcome: Wake): void {
   if (waiter.heapIndex >= 0) heapRemove(waiter)
   if (waiter.signal !== null) unwatchSignal(waiter)
   setWaiting(-1)
-  waiter.resolve(outcome)
+  waiter.wake(outcome)
 }
 
 function dispatch(count: number): void {
@@ -177,67 +196,84 @@ function dispatch(count: number): void {
  * on {@link clock}) or its signal aborts, or the socket is closed.
  */
 export function waitReadable(state: SocketState, expires?: Deadline): Promise<Wake> {
-  return wait(state.readers, expires)
+  return new Promise<Wake>((resolve) => waitOn(state, false, expires, new CallbackWaiter(resolve)))
 }
 
 export function waitWritable(state: SocketState, expires?: Deadline): Promise<Wake> {
-  return wait(state.writers, expires)
+  return new Promise<Wake>((resolve) => waitOn(state, true, expires, new CallbackWaiter(resolve)))
 }
 
 /** Waits until `expires` passes (or its signal aborts). */
 export function waitUntil(expires: Deadline): Promise<Wake> {
-  return wait(null, expires)
-}
-
-/**
- * The one wait every call goes through. A number is a deadline on the heap
- * (`Timeout` when it passes; a past one ends the wait at once); a signal
- * ends the wait when it aborts (`Timeout` if its reason is a
- * `TimeoutError`, as `AbortSignal.timeout()` gives, else `Aborted`).
- */
-function wait(list: Waiter[] | null, expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => waitThen(list, expires, resolve))
+  return new Promise<Wake>((resolve) => waitThen(null, expires, new CallbackWaiter(resolve)))
 }
 
 /**
  * {@link waitReadable} / {@link waitWritable} without a promise: `then` is
  * called once with the outcome, from the event dispatch, the deadline timer
- * or `untrack`. For hot paths that drive their own retry loop.
+ * or `untrack`.
  */
 export function whenReadable(state: SocketState, expires: Deadline, then: Resolve): void {
-  waitThen(state.readers, expires, then)
+  waitOn(state, false, expires, new CallbackWaiter(then))
 }
 
 export function whenWritable(state: SocketState, expires: Deadline, then: Resolve): void {
-  waitThen(state.writers, expires, then)
+  waitOn(state, true, expires, new CallbackWaiter(then))
 }
 
 /**
- * Queues a waiter on `list` (if any) until `expires`; with `readyAt`, the
+ * The wait every socket call goes through: queues `waiter` on `state`'s
+ * readers (or writers) until the socket is ready or closed, or `expires`
+ * ends it. A waiter may wait again from its own `wake`.
+ */
+export function waitOn(state: SocketState, write: boolean, expires: Deadline, waiter: Waiter): void {
+  if (!arm(waiter, expires, Infinity)) return
+  const list = write ? state.writers : state.readers
+  if (list === null) {
+    // Exactly one slot: an idle connection's one reader costs 8 bytes here.
+    waiter.list = [waiter]
+    waiter.listIndex = 0
+    if (write) state.writers = waiter.list
+    else state.readers = waiter.list
+  } else {
+    waiter.list = list
+    waiter.listIndex = list.push(waiter) - 1
+  }
+}
+
+/**
+ * Queues `waiter` on `list` (if any) until `expires`; with `readyAt`, the
  * wait also ends, as `Ready`, at that time (unless `expires` comes first).
  */
-function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve, readyAt = Infinity): void {
-  const waiter: Waiter = {
-    done: false,
-    resolve,
-    list: null,
-    listIndex: -1,
-    deadline: Infinity,
-    heapIndex: -1,
-    signal: null,
-    onDeadline: Wake.Timeout,
+function waitThen(list: Waiter[] | null, expires: Deadline, waiter: Waiter, readyAt = Infinity): void {
+  if (!arm(waiter, expires, readyAt)) return
+  if (list !== null) {
+    waiter.list = list
+    waiter.listIndex = list.push(waiter) - 1
   }
+}
+
+/**
+ * Starts a wait: its deadline (a number: on the heap, `Timeout` when it
+ * passes; a past one ends the wait at once) or signal (`Timeout` if its
+ * reason is a `TimeoutError`, as `AbortSignal.timeout()` gives, else
+ * `Aborted`). False when it ended at once.
+ */
+function arm(waiter: Waiter, expires: Deadline, readyAt: number): boolean {
+  waiter.done = false
+  waiter.deadline = Infinity
+  waiter.onDeadline = Wake.Timeout
   setWaiting(1)
   if (typeof expires === 'number') {
     if (expires <= clock()) {
       settle(waiter, Wake.Timeout)
-      return
+      return false
     }
     waiter.deadline = expires
   } else if (expires !== undefined) {
     if (expires.aborted) {
       settle(waiter, abortOutcome(expires))
-      return
+      return false
     }
     watchSignal(waiter, expires)
   }
@@ -246,10 +282,7 @@ function waitThen(list: Waiter[] | null, expires: Deadline, resolve: Resolve, re
     waiter.onDeadline = Wake.Ready
   }
   if (waiter.deadline !== Infinity) heapPush(waiter)
-  if (list !== null) {
-    waiter.list = list
-    waiter.listIndex = list.push(waiter) - 1
-  }
+  return true
 }
 
 /** Monotonic time in seconds. */
@@ -430,7 +463,7 @@ function newTurn(): void {
 
 /**
  * Takes one call from this turn's budget: `true` if the call may run now,
- * `false` if it must first yield ({@link whenNextTurn}).
+ * `false` if it must first yield ({@link yieldTurn}).
  */
 export function spend(): boolean {
   if (budget <= 0) return false
@@ -443,17 +476,17 @@ export function spend(): boolean {
   return true
 }
 
-/** {@link whenNextTurn} as a promise. */
+/** Resolves once the event loop has had a turn (or `expires` passes). */
 export function nextTurn(expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => whenNextTurn(expires, resolve))
+  return new Promise<Wake>((resolve) => yieldTurn(expires, new CallbackWaiter(resolve)))
 }
 
 /**
- * Calls `then` once the event loop has had a turn (or `expires` passes):
+ * Wakes `waiter` once the event loop has had a turn (or `expires` passes):
  * how a call that found the budget spent yields.
  */
-export function whenNextTurn(expires: Deadline, then: Resolve): void {
-  waitThen(yielders, expires, then)
+export function yieldTurn(expires: Deadline, waiter: Waiter): void {
+  waitThen(yielders, expires, waiter)
   if (!turnScheduled) {
     turnScheduled = true
     setImmediate(onTurn)
@@ -476,7 +509,7 @@ const fdWaiters: Waiter[] = []
  * whichever comes first (or as a wait ends when `expires` passes first).
  */
 export function whenFdReleased(notAfter: number, expires: Deadline): Promise<Wake> {
-  return new Promise<Wake>((resolve) => waitThen(fdWaiters, expires, resolve, notAfter))
+  return new Promise<Wake>((resolve) => waitThen(fdWaiters, expires, new CallbackWaiter(resolve), notAfter))
 }
 
 // ---- poll / start / stop -------------------------------------------------

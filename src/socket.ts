@@ -10,6 +10,7 @@ import {
   type Port,
   type SocketType,
   fromNative,
+  protocolName,
   protocolNumber,
   resolveFor,
 } from './addr.js'
@@ -20,22 +21,23 @@ import {
   type Deadline,
   type SocketState,
   Wake,
+  Waiter,
   clock,
   ensureInit,
   forget,
   nextTurn,
   spend,
-  whenFdReleased,
-  whenNextTurn,
   track,
   untrack,
+  waitOn,
   waitReadable,
   waitWritable,
-  whenReadable,
-  whenWritable,
+  whenFdReleased,
+  yieldTurn,
 } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
+const DETACHED = native.DETACHED
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
 // Read once: the module namespace re-exports through getters, too slow for
 // the per-message path.
@@ -48,17 +50,39 @@ const collector = new FinalizationRegistry<SocketState>((state) => {
   untrack(state)
 })
 
-/** Throws unless `buf` is a byte array and `maxlen` fits in it; returns the length to use. */
-export function checkBuffer(buf: unknown, maxlen: unknown): number {
+/**
+ * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
+ * it, and is at least `min`; returns the length to use (default: all of `buf`).
+ */
+export function checkBuffer(buf: unknown, maxlen: unknown, min = 0): number {
   if (!(buf instanceof Uint8Array)) {
     throw new TypeError('buf must be a Uint8Array or Buffer')
   }
-  if (maxlen === undefined || maxlen === null) return buf.length
-  if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
-  if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
-    throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
+  // A detached buffer reads as empty: refuse it rather than move 0 bytes.
+  if (buf.length === 0 && isDetached(buf)) throw new TypeError('buf is detached (its ArrayBuffer was transferred)')
+  let len = buf.length
+  if (maxlen !== undefined && maxlen !== null) {
+    if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
+    if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
+      throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
+    }
+    len = maxlen
   }
-  return maxlen
+  if (len < min) {
+    throw new RangeError(`maxlen must be at least ${min} here (a stream read of 0 bytes would read as end of stream), got ${len}`)
+  }
+  return len
+}
+
+function isDetached(buf: Uint8Array): boolean {
+  if (buf.buffer.byteLength !== 0) return false
+  try {
+    // Node 20 has no `ArrayBuffer.prototype.detached`; a view on a detached buffer cannot be made.
+    new Uint8Array(buf.buffer)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /**
@@ -120,7 +144,12 @@ export class Socket {
     return this.socketFamily
   }
 
-  /** The protocol name it was opened with (`'ip'` when the OS chose). */
+  /**
+   * The protocol the OS uses for it: `'tcp'` for TCP, `'udp'` for UDP, the
+   * one it was opened with for raw sockets and explicit protocols
+   * (`'icmp'`, or the number as text when it has no name); `'ip'` (0) for
+   * Unix sockets, which have none.
+   */
   protocol(): string {
     return this.socketProtocol
   }
@@ -355,10 +384,11 @@ export class TcpSocket extends Socket {
 
   /**
    * Receives up to `maxlen` bytes into `buf` (default: its length), waiting
-   * until some arrive. Returns the count; 0 means the peer closed.
+   * until some arrive. Returns the count; 0 means the peer closed, so
+   * `maxlen` 0 (or an empty `buf`) throws `RangeError`.
    */
   recv(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
-    const len = checkBuffer(buf, maxlen)
+    const len = checkBuffer(buf, maxlen, 1)
     checkExpires(expires)
     return transfer(this.state, Io.StreamRead, nativeRecv, buf, len, undefined, expiresOf(expires))
   }
@@ -380,7 +410,7 @@ export class TcpSocket extends Socket {
    * first. The bytes received before a failure are in `buf[0..received]`.
    */
   recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
-    const total = checkBuffer(buf, len)
+    const total = checkBuffer(buf, len, 1)
     checkExpires(expires)
     return moveAll(this.state, Io.StreamRead, nativeRecv, buf, total, expiresOf(expires))
   }
@@ -533,27 +563,45 @@ export function transfer<A>(
       yielding = true
     }
   }
-  // Driven by the scheduler's callbacks rather than an async function: one
-  // promise per blocked call, and the retry runs right in the event
-  // dispatch, before the woken coroutine resumes.
+  // Driven by the scheduler rather than an async function: one promise and
+  // one waiter object per blocked call, and the retry runs right in the
+  // event dispatch, before the woken coroutine resumes.
   return new Promise<Result<number>>((resolve) => {
-    const waitAgain = isWrite(io) ? whenWritable : whenReadable
-    const retry = (outcome: Wake): void => {
-      if (state.closed) return resolve(CLOSED)
-      // A deadline or signal ended the wait: one last try, so bytes that are
-      // there (readiness not seen yet) are never reported as a timeout.
-      const gaveUp = outcome !== Wake.Ready
-      if (gaveUp || isReady(state, io)) {
-        const n = call(state.id, buf, len, extra)
-        if (n !== WOULD_BLOCK) return resolve(transferred(state, io, n, len))
-        markBlocked(state, io)
-      }
-      if (gaveUp) return resolve(notReady(outcome))
-      waitAgain(state, expires, retry)
-    }
-    if (yielding) whenNextTurn(expires, retry)
-    else retry(Wake.Ready)
+    const pending = new PendingTransfer(state, io, call, buf, len, extra, expires, resolve)
+    if (yielding) yieldTurn(expires, pending)
+    else pending.wake(Wake.Ready)
   })
+}
+
+/** A {@link transfer} that had to wait: its arguments, and the retry. */
+class PendingTransfer<A> extends Waiter {
+  constructor(
+    private readonly state: SocketState,
+    private readonly io: Io,
+    private readonly call: TransferCall<A>,
+    private readonly buf: Uint8Array,
+    private readonly len: number,
+    private readonly extra: A,
+    private readonly expires: Deadline,
+    private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
+  ) {
+    super()
+  }
+
+  wake(outcome: Wake): void {
+    const { state, io } = this
+    if (state.closed) return this.resolve(CLOSED)
+    // A deadline or signal ended the wait: one last try, so bytes that are
+    // there (readiness not seen yet) are never reported as a timeout.
+    const gaveUp = outcome !== Wake.Ready
+    if (gaveUp || isReady(state, io)) {
+      const n = this.call(state.id, this.buf, this.len, this.extra)
+      if (n !== WOULD_BLOCK) return this.resolve(transferred(state, io, n, this.len))
+      markBlocked(state, io)
+    }
+    if (gaveUp) return this.resolve(notReady(outcome))
+    waitOn(state, isWrite(io), this.expires, this)
+  }
 }
 
 /** The odd values of {@link Io} send. */
@@ -570,8 +618,13 @@ function markBlocked(state: SocketState, io: Io): void {
   else state.readable = false
 }
 
-/** The tuple for a call's count or error; a short stream count clears readiness. */
-function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> {
+/**
+ * The tuple for a call's count or error; a short stream count clears
+ * readiness. A buffer detached while the call waited rejects the call's
+ * promise with `TypeError` (misuse found too late to throw at the call).
+ */
+function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> | Promise<never> {
+  if (n === DETACHED) return Promise.reject(new TypeError('buf was detached while the call waited on it'))
   if (n < 0) return fail(n)
   noteCount(state, io, n, len)
   return [n]
@@ -613,7 +666,7 @@ export function openSocket<S extends Socket>(
   const proto = protocolNumber(protocol)
   const opened = openNative(type, family, proto)
   if (opened[1] !== undefined) return opened
-  return [new Class(opened[0], type, family, protocolLabel(protocol))]
+  return [new Class(opened[0], type, family, protocolLabel(type, family, proto))]
 }
 
 export function checkFamilyArg(family: unknown): asserts family is Family {
@@ -622,6 +675,15 @@ export function checkFamilyArg(family: unknown): asserts family is Family {
   }
 }
 
-export function protocolLabel(protocol: string | number | undefined): string {
-  return protocol === undefined ? 'ip' : String(protocol)
+/**
+ * The protocol the OS uses for a socket opened with protocol number
+ * `proto`: 0 picks TCP for stream and UDP for datagram IP sockets (Unix
+ * sockets have no protocol: 0, `'ip'`).
+ */
+export function protocolLabel(type: SocketType, family: Family, proto: number): string {
+  if (proto === 0 && family !== 'unix') {
+    if (type === 'tcp') return 'tcp'
+    if (type === 'udp') return 'udp'
+  }
+  return protocolName(proto)
 }

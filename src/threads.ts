@@ -6,34 +6,22 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks'
 
-import { type Result, OK_TRUE, TIMEOUT } from './result.js'
+import { type Result, OK_TRUE } from './result.js'
 import { clock, nextBatch, waitUntil } from './scheduler.js'
 
 /** A coroutine started by {@link newThread}. */
 export class Thread<T = unknown> {
-  /** @internal */ readonly settled: Promise<void>
-  private outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined
-  private readonly result: Promise<T>
-
-  /** @internal `start` runs the body; it gets the thread before the body runs. */
-  constructor(start: (thread: Thread<T>) => Promise<T>) {
-    const result = start(this)
-    this.result = result
-    this.settled = result.then(
-      (value) => {
-        this.outcome = { ok: true, value }
-      },
-      (error: unknown) => {
-        this.outcome = { ok: false, error }
-        report(this, error)
-      },
-    )
-  }
+  /** `undefined` while running; then the value, or the error in {@link failure}. */
+  private value: T | undefined = undefined
+  private failure: { error: unknown } | null = null
+  private ended = false
+  /** @internal Settles (never rejects) when the thread's body has ended. */
+  body: Promise<void> | null = null
 
   /** `'running'`, `'finished'` or `'failed'`. */
   status(): 'running' | 'finished' | 'failed' {
-    if (this.outcome === undefined) return 'running'
-    return this.outcome.ok ? 'finished' : 'failed'
+    if (!this.ended) return 'running'
+    return this.failure === null ? 'finished' : 'failed'
   }
 
   /**
@@ -42,16 +30,23 @@ export class Thread<T = unknown> {
    */
   get done(): Promise<T> {
     observed.add(this)
-    return new Promise<T>((resolve, reject) => {
-      this.result.then(resolve, reject)
+    return this.body!.then(() => {
+      if (this.failure !== null) throw this.failure.error
+      return this.value as T
     })
+  }
+
+  /** @internal */
+  end(value: T | undefined, failure: { error: unknown } | null): void {
+    this.value = value
+    this.failure = failure
+    this.ended = true
   }
 }
 
 const running = new Set<Thread<unknown>>()
 const observed = new WeakSet<Thread<unknown>>()
 const starts: Array<{ resolve: (r: Result<true>) => void; reject: (e: unknown) => void }> = []
-let stopRequested = false
 
 /**
  * An exception from a thread is never lost: it rejects a running
@@ -75,34 +70,62 @@ export function newThread<A extends unknown[], T>(
   ...args: A
 ): Thread<Awaited<T>> {
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
-  const run = (): T | Promise<T> => fn(...args)
-  const thread = new Thread<Awaited<T>>((self) => {
-    try {
-      return Promise.resolve(tracker === null ? run() : tracker.run(self, run)) as Promise<Awaited<T>>
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  })
+  const thread = new Thread<Awaited<T>>()
   running.add(thread)
-  void thread.settled.then(() => {
-    running.delete(thread)
-    if (running.size === 0) finishStarts()
-  })
+  let result: unknown
+  try {
+    result = tracker === null ? fn(...args) : tracker.run(thread, fn, ...args)
+  } catch (error) {
+    result = Promise.reject(error)
+  }
+  // One reaction with two bound functions: what a waiting coroutine costs
+  // beyond its own frame (an async wrapper or closures would cost more).
+  thread.body = Promise.resolve(result).then(threadFinished.bind(thread), threadFailed.bind(thread))
   return thread
 }
 
-/**
- * Which thread's code is running, for {@link currentThread}. Off until the
- * first `currentThread()` call: in Node 20 AsyncLocalStorage turns on
- * promise hooks, which make every `await` in the process slower (about
- * 0.3–0.7 µs each, measured), a cost nobody should pay unasked.
- */
-let tracker: AsyncLocalStorage<Thread<unknown>> | null = null
+function threadFinished(this: Thread<unknown>, value: unknown): void {
+  this.end(value, null)
+  threadEnded(this)
+}
+
+function threadFailed(this: Thread<unknown>, error: unknown): void {
+  this.end(undefined, { error })
+  report(this, error)
+  threadEnded(this)
+}
+
+function threadEnded(thread: Thread<unknown>): void {
+  running.delete(thread)
+  if (running.size === 0) finishStarts()
+}
+
+// ---- currentThread() --------------------------------------------------------
+//
+// Which thread's code runs is tracked with AsyncLocalStorage. On Node 24 and
+// later it rides on the engine's async context frames and costs next to
+// nothing, so it is on from the start. On Node 20 and 22 it turns on promise
+// hooks that make every `await` in the process slower (0.3–0.7 µs each,
+// measured: about 5% of a 64-byte echo round trip), so it stays off until
+// the first `currentThread()` call: threads started before that call are
+// not tracked, and that first call returns null. (Finding those threads
+// anyway, e.g. from async stack traces through a wrapper named per thread,
+// was tried: it made every idle coroutine about 1 KB larger.)
+
+/** Which thread's code is running: on from the start where it is cheap, else from the first `currentThread()` call. */
+let tracker: AsyncLocalStorage<Thread<unknown>> | null = trackingIsCheap() ? new AsyncLocalStorage() : null
+
+/** True on Node 24+, where AsyncLocalStorage uses async context frames, not promise hooks. */
+function trackingIsCheap(): boolean {
+  const major = Number(/^v(\d+)\./.exec(process.version)?.[1] ?? 0)
+  return major >= 24 && !process.execArgv.includes('--no-async-context-frame')
+}
 
 /**
  * The {@link Thread} whose code is running, or `null` outside any thread.
- * The first call turns tracking on; threads started before it report `null`
- * (call it once at startup to track every thread).
+ * It follows the thread across its waits. On Node 20 and 22 tracking starts
+ * with the first call (call it once at start-up): threads started before
+ * that report `null`.
  */
 export function currentThread(): Thread<unknown> | null {
   if (tracker === null) {
@@ -149,12 +172,12 @@ export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
 
 /**
  * Keeps the coroutines running until all of them have finished, `stop()`
- * is called, or `timeout` seconds pass. Rejects with the first exception a
- * thread throws meanwhile.
+ * is called, or `timeout` seconds pass: `[true]` in each case (as in the
+ * seed, which "stops after the timeout expires"). Rejects with the first
+ * exception a thread throws meanwhile.
  */
 export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)
-  stopRequested = false
   if (running.size === 0) return Promise.resolve(OK_TRUE)
   return new Promise<Result<true>>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
@@ -170,10 +193,11 @@ export function start(timeout?: number): Promise<Result<true>> {
     }
     starts.push(entry)
     if (limit !== Infinity) {
+      // As in the seed, stopping because the timeout expired is a success.
       timer = setTimeout(() => {
         const at = starts.indexOf(entry)
         if (at >= 0) starts.splice(at, 1)
-        resolve(TIMEOUT)
+        resolve(OK_TRUE)
       }, Math.ceil(limit * 1000))
     }
   })
@@ -181,13 +205,7 @@ export function start(timeout?: number): Promise<Result<true>> {
 
 /** Makes pending `start()` calls return `[true]`. */
 export function stop(): void {
-  stopRequested = true
   finishStarts()
-}
-
-/** True after `stop()` until the next `start()`. */
-export function stopped(): boolean {
-  return stopRequested
 }
 
 /** Coroutines started with `newThread` that have not finished. */

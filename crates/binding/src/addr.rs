@@ -13,11 +13,12 @@ pub struct AddrList {
     inner: Option<socket2_core::AddrList>,
 }
 
-/// Why a lookup failed: a normalized name and the resolver's `EAI_*` code.
+/// Why a lookup failed: a normalized name and a positive code (see
+/// `socket2_core::lookup_failure`), absent when there is none.
 #[napi(object)]
 pub struct LookupFailure {
     pub name: String,
-    pub code: i32,
+    pub code: Option<i32>,
 }
 
 impl AddrList {
@@ -124,12 +125,15 @@ fn resolve(query: &Query) -> Either<AddrList, LookupFailure> {
         Ok(list) if !list.is_empty() => Either::A(AddrList { inner: Some(list) }),
         Ok(_) => Either::B(LookupFailure {
             name: "name_not_found".to_string(),
-            code: 0,
+            code: None,
         }),
-        Err(err) => Either::B(LookupFailure {
-            name: socket2_core::lookup_error_name(&err),
-            code: err.error_num(),
-        }),
+        Err(err) => {
+            let (name, code) = socket2_core::lookup_failure(err);
+            Either::B(LookupFailure {
+                name: name.to_string(),
+                code,
+            })
+        }
     }
 }
 

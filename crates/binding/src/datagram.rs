@@ -13,7 +13,7 @@ use socket2_core::socket::{empty_addr, Datagram};
 use socket2_core::Family;
 
 use crate::addr::AddrList;
-use crate::ops::{encode, on_socket};
+use crate::ops::{encode, on_socket, DETACHED};
 
 /// `recvFrom` result: the datagram was longer than the buffer; its first
 /// `maxlen` bytes are in the buffer, the rest is lost.
@@ -108,9 +108,9 @@ pub fn sockaddr_copy(target: &mut SockAddr, source: &SockAddr) {
     target.inner = source.inner.clone();
 }
 
-/// `recvmsg(2)` of one datagram into `buf[0..maxlen]` (clamped to the
-/// buffer), writing the sender into `from` when given. Returns its length,
-/// or [`TRUNCATED`] when it did not fit.
+/// `recvmsg(2)` of one datagram into `buf[0..maxlen]`, writing the sender
+/// into `from` when given. Returns its length, [`TRUNCATED`] when it did not
+/// fit, or [`DETACHED`] when the buffer is shorter than `maxlen`.
 #[napi]
 pub fn recv_from(
     id_raw: f64,
@@ -121,7 +121,10 @@ pub fn recv_from(
     // SAFETY: JavaScript is paused for the length of this call and nothing
     // keeps the slice past it, so no other code reads or writes the bytes.
     let buf = unsafe { buf.as_mut() };
-    let len = buf.len().min(maxlen as usize);
+    if buf.len() < maxlen as usize {
+        return DETACHED;
+    }
+    let len = maxlen as usize;
     let mut scratch;
     let from = match from {
         Some(from) => &mut from.inner,
@@ -138,10 +141,14 @@ pub fn recv_from(
     })
 }
 
-/// `sendto(2)`: one datagram of `buf[0..maxlen]` (clamped) to `to`.
+/// `sendto(2)`: one datagram of `buf[0..maxlen]` to `to` ([`DETACHED`]
+/// when the buffer is shorter than `maxlen`).
 #[napi]
 pub fn send_to(id_raw: f64, buf: Uint8ArraySlice, maxlen: u32, to: &SockAddr) -> i32 {
-    let len = buf.len().min(maxlen as usize);
+    if buf.len() < maxlen as usize {
+        return DETACHED;
+    }
+    let len = maxlen as usize;
     on_socket(id_raw, |s| encode(s.send_to(&buf[..len], &to.inner)))
 }
 

@@ -21,6 +21,9 @@ struct Args {
     id: f64,
     data: *mut u8,
     len: usize,
+    /// The buffer is shorter than `maxlen`, which JavaScript checked against
+    /// its length: it was detached (or shrunk) while the call waited.
+    detached: bool,
 }
 
 /// Reads `(id: number, buf: Uint8Array, maxlen: number)`; `None` after
@@ -80,6 +83,7 @@ unsafe fn read_args(env: sys::napi_env, info: sys::napi_callback_info) -> Option
         id,
         data: data.cast(),
         len: length.min(maxlen as usize),
+        detached: length < maxlen as usize,
     })
 }
 
@@ -101,6 +105,10 @@ unsafe extern "C" fn recv(env: sys::napi_env, info: sys::napi_callback_info) -> 
     let Some(args) = (unsafe { read_args(env, info) }) else {
         return ptr::null_mut();
     };
+    if args.detached {
+        // SAFETY: the callback's env.
+        return unsafe { number(env, crate::ops::DETACHED) };
+    }
     let buf = if args.len == 0 {
         &mut [][..]
     } else {
@@ -122,6 +130,10 @@ unsafe extern "C" fn send(env: sys::napi_env, info: sys::napi_callback_info) -> 
     let Some(args) = (unsafe { read_args(env, info) }) else {
         return ptr::null_mut();
     };
+    if args.detached {
+        // SAFETY: the callback's env.
+        return unsafe { number(env, crate::ops::DETACHED) };
+    }
     let buf = if args.len == 0 {
         &[][..]
     } else {

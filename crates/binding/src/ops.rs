@@ -7,7 +7,7 @@
 //! readiness", [`CLOSED`] means the id is no longer open, and any other
 //! negative value is a negated OS error code (see `errorName`).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::io;
 
 use napi::bindgen_prelude::*;
@@ -27,13 +27,18 @@ pub const CLOSED: i32 = i32::MIN + 1;
 /// An error with no OS code; `errorName(OTHER)` tells the last one.
 #[napi]
 pub const OTHER: i32 = i32::MIN + 2;
+/// The buffer is shorter than the length the call was given: it was
+/// detached (or shrunk) after JavaScript checked it, while the call waited.
+/// Nothing was read or written.
+#[napi]
+pub const DETACHED: i32 = i32::MIN + 3;
 /// True where a short stream read means the socket is drained (epoll,
 /// kqueue); false under IOCP.
 #[napi]
 pub const SHORT_READ_DRAINS: bool = socket2_core::reactor::SHORT_READ_DRAINS;
 
 thread_local! {
-    static LAST_OTHER: RefCell<String> = const { RefCell::new(String::new()) };
+    static LAST_OTHER: Cell<&'static str> = const { Cell::new(socket2_core::OS_ERROR) };
 }
 
 pub(crate) fn encode_error(err: io::Error) -> i32 {
@@ -43,9 +48,7 @@ pub(crate) fn encode_error(err: io::Error) -> i32 {
     match err.raw_os_error() {
         Some(code) if code > 0 => -code,
         _ => {
-            LAST_OTHER.with(|last| {
-                *last.borrow_mut() = socket2_core::error::io_error_name(&err);
-            });
+            LAST_OTHER.with(|last| last.set(socket2_core::error::io_error_name(&err)));
             OTHER
         }
     }
@@ -73,15 +76,25 @@ pub(crate) fn on_socket(raw: f64, f: impl FnOnce(&Socket) -> i32) -> i32 {
     with_socket(raw, f).unwrap_or(CLOSED)
 }
 
-/// The normalized name of an error code returned by these functions.
+/// The normalized name of an error code returned by these functions: one
+/// of [`error_names`].
 #[napi]
-pub fn error_name(code: i32) -> String {
+pub fn error_name(code: i32) -> &'static str {
     match code {
-        CLOSED => "closed".to_string(),
-        WOULD_BLOCK => "would_block".to_string(),
-        OTHER => LAST_OTHER.with(|last| last.borrow().clone()),
+        CLOSED => "closed",
+        WOULD_BLOCK => "would_block",
+        OTHER => LAST_OTHER.with(Cell::get),
+        // Not an error code (and `-i32::MIN` does not exist).
+        DETACHED | 0.. => socket2_core::OS_ERROR,
         code => socket2_core::error_name(-code),
     }
+}
+
+/// Every name an error tuple can carry (`socket2_core::ERROR_NAMES`): the
+/// runtime list behind the TypeScript `ErrorName` type.
+#[napi(ts_return_type = "string[]")]
+pub fn error_names() -> Vec<&'static str> {
+    socket2_core::ERROR_NAMES.to_vec()
 }
 
 /// `socket(2)`, registered with the reactor. Returns the new id, or a

@@ -95,8 +95,21 @@ impl AddrList {
             socktype: query.kind.map_or(0, Kind::raw_type),
             protocol: query.protocol,
         };
-        let service = query.service.as_deref().unwrap_or("0");
-        let found = dns_lookup::getaddrinfo(query.host.as_deref(), Some(service), Some(hints))?;
+        // Raw sockets have no ports, so no service: `getaddrinfo` refuses one
+        // for `SOCK_RAW` (`EAI_SERVICE`), and needs a host instead of it.
+        let (host, service) = if query.kind == Some(Kind::Raw) {
+            let any = match query.family {
+                Some(Family::Inet6) => "::",
+                _ => "0.0.0.0",
+            };
+            (Some(query.host.as_deref().unwrap_or(any)), None)
+        } else {
+            (
+                query.host.as_deref(),
+                Some(query.service.as_deref().unwrap_or("0")),
+            )
+        };
+        let found = dns_lookup::getaddrinfo(host, service, Some(hints))?;
         let mut entries = Vec::new();
         for info in found {
             let info = info?;
@@ -166,15 +179,42 @@ fn passive() -> i32 {
 }
 
 /// A Unix socket address for `path`; `@name` or `\0name` is abstract (Linux).
+///
+/// A NUL anywhere else is refused (`InvalidInput`): the kernel would read
+/// the path only up to it, and bind or reach a different file. A path
+/// longer than the OS takes is `ENAMETOOLONG` (`path_too_long`).
 pub fn unix_addr(path: &str) -> std::io::Result<SockAddr> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         if let Some(name) = path.strip_prefix('@').or_else(|| path.strip_prefix('\0')) {
+            check_no_nul(name)?;
             // socket2 treats a leading NUL as the abstract namespace.
-            return SockAddr::unix(format!("\0{name}"));
+            return too_long_is_named(SockAddr::unix(format!("\0{name}")));
         }
     }
-    SockAddr::unix(path)
+    check_no_nul(path)?;
+    too_long_is_named(SockAddr::unix(path))
+}
+
+fn check_no_nul(path: &str) -> std::io::Result<()> {
+    if path.contains('\0') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a Unix socket path must not contain NUL bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// socket2 reports a path too long for `sun_path` as `InvalidInput` with no
+/// OS code; it is the OS's `ENAMETOOLONG`.
+fn too_long_is_named(addr: std::io::Result<SockAddr>) -> std::io::Result<SockAddr> {
+    addr.map_err(|err| match err.raw_os_error() {
+        None if err.kind() == std::io::ErrorKind::InvalidInput => {
+            std::io::Error::from_raw_os_error(crate::sys::ENAMETOOLONG)
+        }
+        _ => err,
+    })
 }
 
 /// The parts of an address the API shows: `ip` and `port` for IP families,
@@ -254,7 +294,7 @@ mod tests {
     #[test]
     fn unknown_names_fail_with_name_not_found() {
         let err = AddrList::lookup(&query(Some("no-such-host.invalid"), None)).unwrap_err();
-        assert_eq!(crate::error::lookup_error_name(&err), "name_not_found");
+        assert_eq!(crate::error::lookup_error_name(err), "name_not_found");
     }
 
     #[test]
@@ -266,6 +306,32 @@ mod tests {
             ..query(Some("localhost"), None)
         };
         assert!(AddrList::lookup(&q).is_err(), "numerichost refuses names");
+    }
+
+    #[test]
+    fn raw_addresses_need_no_service() {
+        let q = Query {
+            kind: Some(Kind::Raw),
+            family: Some(Family::Inet),
+            ..query(Some("127.0.0.1"), None)
+        };
+        let list = AddrList::lookup(&q).unwrap();
+        assert_eq!(list.get(0).unwrap().kind, Some(Kind::Raw));
+        let q = Query { host: None, ..q };
+        assert_eq!(
+            to_string(&AddrList::lookup(&q).unwrap().get(0).unwrap().addr),
+            "0.0.0.0:0"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_nul_inside_a_unix_path_is_refused_and_a_long_path_is_named() {
+        let err = unix_addr("/tmp/x/public\0/../../etc/secret").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(unix_addr("@abstract\0tail").is_err());
+        let err = unix_addr(&"x".repeat(200)).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENAMETOOLONG));
     }
 
     #[cfg(unix)]

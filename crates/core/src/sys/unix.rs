@@ -148,6 +148,9 @@ pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
 /// Reported with a truncated datagram.
 pub const EMSGSIZE: i32 = libc::EMSGSIZE;
 
+/// A Unix socket path longer than `sun_path` holds.
+pub const ENAMETOOLONG: i32 = libc::ENAMETOOLONG;
+
 /// `connect(2)` to an `AF_UNSPEC` address, which dissolves a datagram
 /// socket's association (POSIX). macOS does it but may still report
 /// `EAFNOSUPPORT`, which is not a failure here.

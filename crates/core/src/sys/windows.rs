@@ -160,6 +160,9 @@ pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
 /// `WSAEMSGSIZE`: reported with a truncated datagram.
 pub const EMSGSIZE: i32 = 10040;
 
+/// `WSAENAMETOOLONG`: a Unix socket path longer than `sun_path` holds.
+pub const ENAMETOOLONG: i32 = 10063;
+
 /// Windows dissolves a datagram socket's association on a `connect` to the
 /// all-zero address of its family.
 pub fn disconnect(socket: &socket2::Socket, domain: Domain) -> io::Result<()> {

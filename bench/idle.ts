@@ -1,0 +1,104 @@
+// Idle memory: what does a connection that waits for data cost? The server
+// (bench/servers/idle-server.js: socket2 with a coroutine waiting in `recv`
+// on each connection, or node:net with a 'data' listener) accepts N
+// connections from a client process, collects garbage and reports RSS and
+// V8 heap growth per connection.
+//
+// Used by bench/run.ts (the idle-memory table).
+
+import { spawn } from 'node:child_process'
+import * as path from 'node:path'
+
+import { ROOT, median, startChild, table } from './lib'
+
+export interface IdleRun {
+  impl: 'socket2' | 'net'
+  connections: number
+  rssPerConn: number
+  heapPerConn: number
+}
+
+export interface IdleResult {
+  connections: number
+  runs: IdleRun[]
+  median: Record<string, { rssPerConn: number; heapPerConn: number }>
+}
+
+/** The client: opens `count` connections to `port` and keeps them open until killed. */
+const CLIENT = `
+const net = require('node:net')
+const [port, count] = process.argv.slice(1).map(Number)
+let started = 0
+function one() {
+  if (started >= count) return
+  started++
+  const c = net.connect(port, '127.0.0.1')
+  c.on('connect', one)
+  c.on('error', (e) => { console.error(e.message); process.exit(1) })
+}
+for (let i = 0; i < 64; i++) one()
+setInterval(() => {}, 1000)
+`
+
+async function measureIdle(impl: 'socket2' | 'net', connections: number): Promise<IdleRun> {
+  const { child, firstLine } = await startChild(process.execPath, [
+    '--expose-gc',
+    path.join(ROOT, 'bench/servers/idle-server.js'),
+    '--impl',
+    impl,
+    '--connections',
+    String(connections),
+    '--port',
+    '0',
+  ])
+  const client = spawn(process.execPath, ['-e', CLIENT, firstLine, String(connections)], { stdio: 'inherit' })
+  try {
+    const report = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => reject(new Error('idle server: no report within 120 s')), 120_000)
+      child.stdout!.removeAllListeners('data')
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes('\n')) {
+          clearTimeout(timer)
+          resolve(out.trim().split('\n')[0])
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`idle server exited (${code})`)))
+    })
+    const r = JSON.parse(report) as IdleRun
+    return { impl, connections, rssPerConn: r.rssPerConn, heapPerConn: r.heapPerConn }
+  } finally {
+    client.kill('SIGKILL')
+    child.kill('SIGKILL')
+  }
+}
+
+export async function runIdle(options: { connections: number; reps: number; log?: (line: string) => void }): Promise<IdleResult> {
+  const runs: IdleRun[] = []
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const impl of rep % 2 === 0 ? (['socket2', 'net'] as const) : (['net', 'socket2'] as const)) {
+      const run = await measureIdle(impl, options.connections)
+      runs.push(run)
+      options.log?.(`  idle rep ${rep + 1}/${options.reps}, ${impl}: ${run.rssPerConn} B RSS, ${run.heapPerConn} B heap per connection`)
+    }
+  }
+  const med: IdleResult['median'] = {}
+  for (const impl of ['socket2', 'net']) {
+    const mine = runs.filter((r) => r.impl === impl)
+    med[impl] = { rssPerConn: median(mine.map((r) => r.rssPerConn)), heapPerConn: median(mine.map((r) => r.heapPerConn)) }
+  }
+  return { connections: options.connections, runs, median: med }
+}
+
+export function idleTable(result: IdleResult): string {
+  const s = result.median.socket2
+  const n = result.median.net
+  const rows = [
+    ['server', 'RSS per connection', 'heap per connection'],
+    ['socket2', `${s.rssPerConn} B`, `${s.heapPerConn} B`],
+    ['node:net', `${n.rssPerConn} B`, `${n.heapPerConn} B`],
+    ['socket2/node:net', (s.rssPerConn / n.rssPerConn).toFixed(2), (s.heapPerConn / n.heapPerConn).toFixed(2)],
+  ]
+  return `${table(rows)}\n(medians; ${result.connections} idle connections, each waiting for data)`
+}
