@@ -19,7 +19,7 @@ export { Socket, TcpSocket, tcp } from './src/socket.js'
 export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
 export { adopt, detachedCount, release } from './src/threads-share.js'
-export type { SocketDescriptor } from './src/threads-share.js'
+export type { SocketDescriptor, SocketOf } from './src/threads-share.js'
 export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'
 
 /** Monotonic time in seconds: the clock `expires` arguments are measured on. */

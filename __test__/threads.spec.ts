@@ -108,7 +108,7 @@ test.serial('a waiter on a detached socket wakes with closed; the bytes stay for
   t.deepEqual(conn.share(), [null, 'closed'], 'sharing a detached socket')
   ok(await client.send(Buffer.from('hello')))
   // Adopted in this same thread: a new socket object over the same kernel socket.
-  const back = ok(socket.adopt(descriptor)) as socket.TcpSocket
+  const back = ok(socket.adopt(descriptor))
   t.true(back instanceof socket.TcpSocket)
   t.is(back.family(), 'inet')
   t.is(back.protocol(), conn.protocol())
@@ -227,7 +227,8 @@ test.serial('adopt keeps type, family and protocol; a listener stays bound', asy
   }
   back.close()
   const { server, port } = await listener(t)
-  const moved = ok(socket.adopt(ok(server.detach()))) as socket.TcpSocket
+  // Typed: a TcpSocket's descriptor adopts as a TcpSocket, no cast.
+  const moved: socket.TcpSocket = ok(socket.adopt(ok(server.detach())))
   t.is(ok(moved.localAddr()).port(), port)
   // Already listening: listen() again keeps the address (no second bind).
   ok(await moved.listen())

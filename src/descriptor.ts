@@ -11,21 +11,21 @@ import type { Family, SocketType } from './addr.js'
  * `postMessage`, then `socket.adopt(descriptor)` there (once), or
  * `socket.release(descriptor)` to close it unadopted.
  */
-export interface SocketDescriptor {
+export interface SocketDescriptor<T extends SocketType = SocketType> {
   /** Always `'socket2.descriptor'`: tells a descriptor from other messages. */
   readonly kind: 'socket2.descriptor'
   /** The process it belongs to: descriptors do not cross processes. */
   readonly pid: number
   /** The socket's key in the process-wide hand-off table (used once). */
   readonly token: number
-  readonly type: SocketType
+  readonly type: T
   readonly family: Family
   readonly protocol: string
 }
 
 export const DESCRIPTOR_KIND = 'socket2.descriptor'
 
-export function makeDescriptor(token: number, type: SocketType, family: Family, protocol: string): SocketDescriptor {
+export function makeDescriptor<T extends SocketType>(token: number, type: T, family: Family, protocol: string): SocketDescriptor<T> {
   return { kind: DESCRIPTOR_KIND, pid: process.pid, token, type, family, protocol }
 }
 

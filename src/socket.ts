@@ -258,6 +258,16 @@ export function pickEntry(addr: AddrInfo, family: Family): AddrInfo | null {
 
 /** A TCP socket (or a Unix stream socket, with family `'unix'`). */
 export class TcpSocket extends Socket {
+  /** {@link Socket.detach}, typed: `socket.adopt()` of it gives a `TcpSocket`. */
+  override detach(): Result<SocketDescriptor<'tcp'>> {
+    return super.detach() as Result<SocketDescriptor<'tcp'>>
+  }
+
+  /** {@link Socket.share}, typed: `socket.adopt()` of it gives a `TcpSocket`. */
+  override share(): Result<SocketDescriptor<'tcp'>> {
+    return super.share() as Result<SocketDescriptor<'tcp'>>
+  }
+
   /**
    * Puts the socket in listening mode, binding it first if it is not bound
    * (to `host, port` or `addr`; default all interfaces, any port). The

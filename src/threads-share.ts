@@ -12,9 +12,18 @@ import { RawSocket, UdpSocket } from './datagram.js'
 import { type SocketDescriptor, isDescriptor } from './descriptor.js'
 import { CLOSED, OK_TRUE, type Result, fail } from './result.js'
 import { ensureInit, track } from './scheduler.js'
-import { type Socket, TcpSocket } from './socket.js'
+import { TcpSocket } from './socket.js'
 
 export type { SocketDescriptor } from './descriptor.js'
+
+/** The socket class `adopt` returns for a descriptor of type `T`. */
+export type SocketOf<T extends SocketType> = T extends 'tcp'
+  ? TcpSocket
+  : T extends 'udp'
+    ? UdpSocket
+    : T extends 'raw'
+      ? RawSocket
+      : never
 
 /** Throws `TypeError` unless `descriptor` is one of this process's descriptors. */
 function checkDescriptor(descriptor: unknown, what: string): asserts descriptor is SocketDescriptor {
@@ -40,7 +49,7 @@ function refused(code: number, what: string): Result<never> {
  * second `adopt` (in any thread) returns `[null, 'closed']`. Anything that
  * is not a descriptor of this process throws `TypeError`.
  */
-export function adopt(descriptor: SocketDescriptor): Result<Socket> {
+export function adopt<T extends SocketType>(descriptor: SocketDescriptor<T>): Result<SocketOf<T>> {
   checkDescriptor(descriptor, 'adopt')
   ensureInit()
   const adopted = native.adopt(descriptor.token)
@@ -56,7 +65,7 @@ export function adopt(descriptor: SocketDescriptor): Result<Socket> {
     socket.bound = local.port() !== 0 && local.port() !== null ? true : (local.path() ?? '') !== ''
     local.free()
   }
-  return [socket]
+  return [socket as SocketOf<T>]
 }
 
 /**
