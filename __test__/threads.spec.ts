@@ -406,6 +406,22 @@ test.serial('epollFd(fd): the thread that made the poller is terminated; the thr
   t.is(await userGone, 0)
 })
 
+test.serial('epollFd(fd): a worker on the main thread\'s poller is terminated mid-traffic; the main thread goes on', async (t) => {
+  if (!libuv) return t.pass('a shared poller needs the libuv driver')
+  const worker = await startWorker()
+  const gone = exited(worker)
+  worker.postMessage({ job: 'shared-poller', fd: socket.epollFd()!, rounds: 10_000_000 })
+  const mine = pingPong(5000)
+  const routedBefore = native.routedEvents()
+  await sleep(150)
+  // Terminated while both threads' events go through the same poller.
+  await worker.terminate()
+  t.is(await gone, 1)
+  t.true(await mine, 'the main thread\'s echoes')
+  t.true(native.routedEvents() > routedBefore, 'events were being routed between the threads')
+  t.true(await pingPong(500))
+})
+
 test.serial('epollFd(fd) misuse: after the first socket, after the getter, not a poller, not a number; iocp()', async (t) => {
   const run = async (fd: unknown, after?: 'socket' | 'getter'): Promise<string | null> => {
     const worker = await startWorker()
