@@ -20,6 +20,8 @@ export { SocketDuplex, connectDuplex } from './src/duplex.js'
 export type { ConnectDuplexOptions, SocketDuplexError, SocketDuplexOptions } from './src/duplex.js'
 export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
+export { adopt, detachedCount, release } from './src/threads-share.js'
+export type { SocketDescriptor, SocketOf } from './src/threads-share.js'
 export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'
 
 /** Monotonic time in seconds: the clock `expires` arguments are measured on. */
@@ -28,13 +30,46 @@ export function clock(): number {
 }
 
 /**
- * The poller's descriptor for this thread (the epoll fd on Linux, the
- * kqueue on macOS); `null` where there is none (Windows IOCP).
+ * Without an argument: the poller's descriptor for this thread (the epoll
+ * fd on Linux, the kqueue on macOS and FreeBSD); `null` where there is none
+ * (Windows IOCP).
+ *
+ * With one, in a worker thread before its first socket: use the poller
+ * `fd` of another thread of this process (that thread's `epollFd()`)
+ * instead of one of its own; returns `[true]`. Events still reach only the
+ * thread that owns each socket. Throws `TypeError` for a non-integer, and
+ * an `Error` saying why when this thread already has a poller (a socket
+ * was opened, or `epollFd()` was called), when `fd` is not a socket2
+ * poller of this process, or under the thread driver (Bun, Deno, Windows,
+ * `SOCKET2_DRIVER=thread`).
  */
-export function epollFd(): number | null {
+export function epollFd(): number | null
+export function epollFd(fd: number): [true]
+export function epollFd(fd?: number): number | null | [true] {
+  if (fd !== undefined) {
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
+      throw new TypeError(`epollFd(fd) takes a descriptor (a non-negative integer), got ${String(fd)}`)
+    }
+    native.setSharedPoller(fd)
+    return [true]
+  }
   ensureInit()
-  const fd = native.pollerFd()
-  return fd >= 0 ? fd : null
+  const fd_ = native.pollerFd()
+  return fd_ >= 0 ? fd_ : null
+}
+
+/**
+ * The seed's `socket.iocp([iocp_h])`. There is no completion port to get
+ * or set: on Windows each thread's driver owns its own. Always throws,
+ * saying so; move sockets between threads with `detach()`/`share()` and
+ * `adopt()` instead.
+ */
+export function iocp(handle?: unknown): never {
+  void handle
+  throw new TypeError(
+    'socket.iocp() is not supported: each thread\'s driver owns its IOCP port; ' +
+      'move or share sockets between threads with detach()/share() and adopt()',
+  )
 }
 
 /**

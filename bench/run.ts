@@ -27,6 +27,11 @@
 //   --fairness-only   run only the fairness benchmark
 //   --no-idle         skip the idle-memory benchmark
 //   --idle-only       run only the idle-memory benchmark
+//   --no-threads      skip the threads benchmark (bench/threads.ts)
+//   --threads-only    run only the threads benchmark: 1 and 2 workers,
+//                     socket2 (shared listener, SO_REUSEPORT, shared
+//                     poller) and node:net cluster (results: threads.json)
+//   --workers L       BENCH_WORKERS      worker counts of the threads benchmark (1,2)
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
@@ -61,6 +66,7 @@ import {
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type IdleResult, idleTable, runIdle } from './idle'
+import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -216,8 +222,10 @@ npm run bench -- [options]      (node --import tsx bench/run.ts [options])
   --reps N          repetitions (BENCH_REPS, 3)
   --connections L   comma-separated echo connection counts (BENCH_CONNECTIONS, 1,64,256)
   --no-build        skip building the bench crate and the addon
-  --no-fairness --no-idle --no-timers       skip a part
-  --fairness-only --idle-only --timers-only run one part
+  --workers L       worker counts of the threads benchmark (BENCH_WORKERS, 1,2)
+  --no-fairness --no-idle --no-timers --no-threads              skip a part
+  --fairness-only --idle-only --timers-only --threads-only      run one part
+                    (--threads-only writes bench/results/threads.json)
   --help            this text
 
 Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
@@ -226,8 +234,18 @@ Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
 async function main(): Promise<void> {
   parseCommandLine(
     USAGE,
-    ['duration', 'warmup', 'reps', 'connections'],
-    ['no-build', 'no-fairness', 'no-idle', 'no-timers', 'fairness-only', 'idle-only', 'timers-only'],
+    ['duration', 'warmup', 'reps', 'connections', 'workers'],
+    [
+      'no-build',
+      'no-fairness',
+      'no-idle',
+      'no-timers',
+      'no-threads',
+      'fairness-only',
+      'idle-only',
+      'timers-only',
+      'threads-only',
+    ],
   )
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
   const duration = numberOption('duration', 'BENCH_DURATION', 3)
@@ -236,7 +254,8 @@ async function main(): Promise<void> {
   const timersOnly = hasFlag('timers-only')
   const fairnessOnly = hasFlag('fairness-only')
   const idleOnly = hasFlag('idle-only')
-  const only = timersOnly || fairnessOnly || idleOnly
+  const threadsOnly = hasFlag('threads-only')
+  const only = timersOnly || fairnessOnly || idleOnly || threadsOnly
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -270,14 +289,23 @@ async function main(): Promise<void> {
     console.error(`timers: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     timers = await runTimers({ warmup, duration, reps })
   }
+  let threads: ThreadsRow[] | undefined
+  if (threadsOnly || (!only && !hasFlag('no-threads'))) {
+    const workerCounts = (stringOption('workers', 'BENCH_WORKERS') ?? '1,2').split(',').map(Number)
+    if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`bad worker counts: ${workerCounts.join(',')}`)
+    console.error(`threads: ${workerCounts.join('/')} workers, 64 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    threads = await runThreads({ warmup, duration, reps, connections: 64, workerCounts, log: (line) => console.error(line) })
+  }
   const loadAfter = load()
 
-  console.log(`\nsocket2 benchmarks (${pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'};` +
+  const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
+  console.log(`\nsocket2 benchmarks (${placement};` +
     ` load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
   if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
   if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
+  if (threads !== undefined) console.log(`\nthreads: 64-byte echo, 64 connections, N workers on one port\n${threadsTable(threads)}`)
 
   const report = {
     date: new Date().toISOString(),
@@ -293,11 +321,14 @@ async function main(): Promise<void> {
     fairness: fairness ?? null,
     idle: idle ?? null,
     timers: timers ?? null,
+    threads: threads ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })
-  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
-  console.log(`\nwritten: bench/results/latest.json`)
+  // A threads-only run leaves the full suite's results alone.
+  const file = threadsOnly ? 'threads.json' : 'latest.json'
+  writeFileSync(path.join(out, file), `${JSON.stringify(report, null, 2)}\n`)
+  console.log(`\nwritten: bench/results/${file}`)
 }
 
 main().catch((error: unknown) => {

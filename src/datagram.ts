@@ -7,6 +7,7 @@
 import type { SockAddr as NativeSockAddr } from '../binding.js'
 import * as native from './native.js'
 import { AddrInfo, type Family, type Host, type Port, type Protocol, resolveFor } from './addr.js'
+import type { SocketDescriptor } from './descriptor.js'
 import { CLOSED, type Fail, OK_TRUE, type Result, fail, failWith } from './result.js'
 import {
   type Expires,
@@ -184,13 +185,33 @@ function isFail(found: SockAddr | Fail): found is Fail {
 }
 
 /** A UDP socket, or a Unix datagram socket with family `'unix'`. */
-export class UdpSocket extends DatagramSocket {}
+export class UdpSocket extends DatagramSocket {
+  /** {@link Socket.detach}, typed: `socket.adopt()` of it gives a `UdpSocket`. */
+  override detach(): Result<SocketDescriptor<'udp'>> {
+    return super.detach() as Result<SocketDescriptor<'udp'>>
+  }
+
+  /** {@link Socket.share}, typed: `socket.adopt()` of it gives a `UdpSocket`. */
+  override share(): Result<SocketDescriptor<'udp'>> {
+    return super.share() as Result<SocketDescriptor<'udp'>>
+  }
+}
 
 /**
  * A raw IP socket. IPv4 raw sockets receive the IP header before the
  * payload, as the OS delivers it; IPv6 ones receive the payload only.
  */
-export class RawSocket extends DatagramSocket {}
+export class RawSocket extends DatagramSocket {
+  /** {@link Socket.detach}, typed: `socket.adopt()` of it gives a `RawSocket`. */
+  override detach(): Result<SocketDescriptor<'raw'>> {
+    return super.detach() as Result<SocketDescriptor<'raw'>>
+  }
+
+  /** {@link Socket.share}, typed: `socket.adopt()` of it gives a `RawSocket`. */
+  override share(): Result<SocketDescriptor<'raw'>> {
+    return super.share() as Result<SocketDescriptor<'raw'>>
+  }
+}
 
 /**
  * `socket.udp(family, protocol)`: a new UDP socket (`'inet'`, `'inet6'`),

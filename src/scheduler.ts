@@ -126,14 +126,25 @@ export function track(id: number): SocketState {
 
 /** Closes the socket and wakes everything waiting on it with `Closed`. */
 export function untrack(state: SocketState): boolean {
+  if (!forget(state)) return false
+  const closed = native.close(state.id)
+  if (fdWaiters.length > 0) wakeAll(fdWaiters, Wake.Ready)
+  return closed
+}
+
+/**
+ * Marks the socket closed in this thread and wakes everything waiting on it
+ * with `Closed`, without touching the native socket: what `close` does
+ * before closing it, and all `detach` does here (the socket itself leaves
+ * for another thread). False if it was closed already.
+ */
+export function forget(state: SocketState): boolean {
   if (state.closed) return false
   state.closed = true
   if (bySlot[state.slot] === state) bySlot[state.slot] = undefined
   wakeAll(state.readers, Wake.Closed)
   wakeAll(state.writers, Wake.Closed)
-  const closed = native.close(state.id)
-  if (fdWaiters.length > 0) wakeAll(fdWaiters, Wake.Ready)
-  return closed
+  return true
 }
 
 function wakeAll(list: Waiter[] | null, outcome: Wake): void {

@@ -15,6 +15,7 @@ import {
   resolveFor,
 } from './addr.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { type SocketDescriptor, makeDescriptor } from './descriptor.js'
 import { type SocketDuplex, type SocketDuplexOptions, toDuplex } from './duplex.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
 import { opened, reclaimed } from './reclaim.js'
@@ -26,6 +27,7 @@ import {
   clock,
   ensureInit,
   completed,
+  forget,
   readShutDown,
   track,
   untrack,
@@ -174,6 +176,36 @@ export class Socket {
     return OK_TRUE
   }
 
+  /**
+   * Gives up this thread's ownership of the socket, to move it to another
+   * thread: deregisters it from this thread's poller without closing it
+   * (nothing in its kernel buffers is lost), wakes coroutines waiting on it
+   * here with `[null, 'closed']`, and returns a descriptor to `postMessage`
+   * and `socket.adopt()` in the other thread. From then on this object
+   * behaves as closed. `[null, 'closed']` if it was closed (or detached).
+   */
+  detach(): Result<SocketDescriptor> {
+    if (this.state.closed) return CLOSED
+    collector.unregister(this)
+    forget(this.state)
+    const token = native.detach(this.state.id, this.socketProtocol)
+    if (token < 0) return fail(token)
+    return [makeDescriptor(token, this.socketType, this.socketFamily, this.socketProtocol)]
+  }
+
+  /**
+   * A descriptor of a duplicate of this socket (`dup(2)`;
+   * `WSADuplicateSocket` on Windows), for another thread to `adopt()`:
+   * this socket stays open and owned here, and both handles reach the same
+   * kernel socket. How several threads serve one listener.
+   */
+  share(): Result<SocketDescriptor> {
+    if (this.state.closed) return CLOSED
+    const token = native.share(this.state.id, this.socketProtocol)
+    if (token < 0) return fail(token)
+    return [makeDescriptor(token, this.socketType, this.socketFamily, this.socketProtocol)]
+  }
+
   /** `bind(2)` to an address (`addr`) or `host, port` (host `'*'` = all interfaces). */
   bind(host?: Host | AddrInfo, port?: Port): Promise<Result<true>> {
     const found = resolveFor(this.socketType, this.socketFamily, host, port, true)
@@ -231,6 +263,16 @@ export function pickEntry(addr: AddrInfo, family: Family): AddrInfo | null {
 
 /** A TCP socket (or a Unix stream socket, with family `'unix'`). */
 export class TcpSocket extends Socket {
+  /** {@link Socket.detach}, typed: `socket.adopt()` of it gives a `TcpSocket`. */
+  override detach(): Result<SocketDescriptor<'tcp'>> {
+    return super.detach() as Result<SocketDescriptor<'tcp'>>
+  }
+
+  /** {@link Socket.share}, typed: `socket.adopt()` of it gives a `TcpSocket`. */
+  override share(): Result<SocketDescriptor<'tcp'>> {
+    return super.share() as Result<SocketDescriptor<'tcp'>>
+  }
+
   /**
    * Puts the socket in listening mode, binding it first if it is not bound
    * (to `host, port` or `addr`; default all interfaces, any port). The

@@ -20,3 +20,4 @@ mod ops;
 mod options;
 mod pressure;
 mod state;
+mod transfer;

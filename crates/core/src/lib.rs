@@ -9,6 +9,7 @@
 //!   number in every token so a reused slot never sees a closed socket's events;
 //! * [`addr`]: `getaddrinfo(3)` lists and socket addresses;
 //! * [`options`]: socket options by name with typed values;
+//! * [`handoff`]: sockets on their way from one thread's reactor to another's;
 //!
 //! plus [`error`], the one place that turns OS errors into the normalized names
 //! the JavaScript API returns. OS specifics live in `sys/`.
@@ -17,6 +18,7 @@
 
 pub mod addr;
 pub mod error;
+pub mod handoff;
 pub mod options;
 pub mod reactor;
 pub mod socket;
@@ -25,7 +27,7 @@ mod sys;
 pub use addr::{AddrEntry, AddrList, Flags};
 pub use error::{error_name, lookup_error_name, lookup_failure, ERROR_NAMES, OS_ERROR};
 pub use options::{Opt, OptValue};
-pub use reactor::{Id, Reactor, Readiness};
+pub use reactor::{Id, Owner, Reactor, Readiness, SharedPoller};
 pub use socket::{Family, Kind, Socket};
 pub use sys::descriptor_limit;
 

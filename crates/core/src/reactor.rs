@@ -174,22 +174,9 @@ impl Poller {
             if event.token() == WAKE_TOKEN {
                 continue;
             }
-            let mut readiness = 0;
-            if event.is_readable() {
-                readiness |= Readiness::READABLE;
-            }
-            if event.is_writable() {
-                readiness |= Readiness::WRITABLE;
-            }
-            if event.is_read_closed() || event.is_error() {
-                readiness |= Readiness::READ_CLOSED | Readiness::READABLE;
-            }
-            if event.is_write_closed() || event.is_error() {
-                readiness |= Readiness::WRITE_CLOSED | Readiness::WRITABLE;
-            }
             out[count * 3] = Id::slot_of(event.token());
             out[count * 3 + 1] = Id::generation_of(event.token());
-            out[count * 3 + 2] = readiness;
+            out[count * 3 + 2] = readiness_of(event);
             count += 1;
         }
         Ok(count)
@@ -201,6 +188,127 @@ impl Poller {
         use std::os::fd::AsRawFd;
         self.poll.as_raw_fd()
     }
+
+    /// [`Poller::poll_into`] for a poller several reactors share: the
+    /// events of reactor `mine` (its [`Owner`]) go into `out`, every other
+    /// event to `route(owner, [slot, generation, readiness])`. Returns
+    /// `(kept, taken)`: triples written to `out`, and all events taken
+    /// (`taken` below the batch size means the poller was drained).
+    pub fn poll_routed(
+        &mut self,
+        timeout: Option<Duration>,
+        mine: Owner,
+        out: &mut [u32],
+        mut route: impl FnMut(Owner, [u32; 3]),
+    ) -> io::Result<(usize, usize)> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok((0, 0)),
+            Err(err) => return Err(err),
+        }
+        let (mut kept, mut taken) = (0, 0);
+        for event in self.events.iter() {
+            taken += 1;
+            if event.token() == WAKE_TOKEN {
+                continue;
+            }
+            let triple = [
+                Id::slot_of(event.token()),
+                Id::generation_of(event.token()),
+                readiness_of(event),
+            ];
+            let owner = Owner::of(event.token());
+            if owner != mine {
+                route(owner, triple);
+            } else if kept * 3 + 3 <= out.len() {
+                out[kept * 3..kept * 3 + 3].copy_from_slice(&triple);
+                kept += 1;
+            }
+        }
+        Ok((kept, taken))
+    }
+}
+
+fn readiness_of(event: &mio::event::Event) -> u32 {
+    let mut readiness = 0;
+    if event.is_readable() {
+        readiness |= Readiness::READABLE;
+    }
+    if event.is_writable() {
+        readiness |= Readiness::WRITABLE;
+    }
+    if event.is_read_closed() || event.is_error() {
+        readiness |= Readiness::READ_CLOSED | Readiness::READABLE;
+    }
+    if event.is_write_closed() || event.is_error() {
+        readiness |= Readiness::WRITE_CLOSED | Readiness::WRITABLE;
+    }
+    readiness
+}
+
+/// Which reactor a poll token belongs to, where several reactors (one per
+/// thread) share one poller: 11 bits above the socket's id in the token
+/// (64-bit targets only; 0 everywhere else and by default). An event is
+/// only ever handed to its owner's table, whichever thread polled it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Owner(u16);
+
+/// The shift of the owner bits in a token, above slot and generation.
+#[cfg(target_pointer_width = "64")]
+const OWNER_SHIFT: u32 = 32 + GENERATION_BITS;
+
+impl Owner {
+    /// Owners go from 0 to `MAX`; `MAX + 1` (all ones) would let a socket's
+    /// token equal [`WAKE_TOKEN`].
+    #[cfg(target_pointer_width = "64")]
+    pub const MAX: u16 = (1 << (64 - OWNER_SHIFT)) - 2;
+    #[cfg(not(target_pointer_width = "64"))]
+    pub const MAX: u16 = 0;
+
+    /// `None` beyond [`Owner::MAX`].
+    pub fn new(owner: u16) -> Option<Owner> {
+        (owner <= Owner::MAX).then_some(Owner(owner))
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+
+    fn of(token: Token) -> Owner {
+        #[cfg(target_pointer_width = "64")]
+        {
+            Owner((token.0 as u64 >> OWNER_SHIFT) as u16)
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            let _ = token;
+            Owner(0)
+        }
+    }
+
+    fn tag(self, token: Token) -> Token {
+        #[cfg(target_pointer_width = "64")]
+        {
+            Token(token.0 | (self.0 as usize) << OWNER_SHIFT)
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            token
+        }
+    }
+}
+
+/// A poller shared by the reactors of several threads
+/// ([`Reactor::sharing`]): whoever polls it routes each event to its
+/// [`Owner`]. The lock is held for a zero-timeout poll or one
+/// registration, never while events are handled.
+pub type SharedPoller = std::sync::Arc<std::sync::Mutex<Poller>>;
+
+fn lock(poller: &SharedPoller) -> std::sync::MutexGuard<'_, Poller> {
+    // A panic while polling leaves the poller as usable as before.
+    poller
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Where the reactor's poller is.
@@ -211,6 +319,8 @@ enum Polling {
     /// (`Registry::try_clone`: a `dup` of the epoll/kqueue fd, or a shared
     /// reference to the IOCP port).
     Apart(Registry),
+    /// Shared with other threads' reactors; registrations take its lock.
+    Shared(SharedPoller),
 }
 
 struct Entry<T> {
@@ -227,6 +337,8 @@ struct Entry<T> {
 /// socket goes (the Node binding gives back the memory it reported to V8).
 pub struct Reactor<T = ()> {
     polling: Polling,
+    /// Tags this table's tokens (see [`Owner`]).
+    owner: Owner,
     #[cfg(unix)]
     poller_fd: std::os::fd::RawFd,
     entries: Vec<Entry<T>>,
@@ -243,6 +355,7 @@ impl<T> Reactor<T> {
             #[cfg(unix)]
             poller_fd: poller.fd(),
             polling: Polling::Here(poller),
+            owner: Owner::default(),
             entries: Vec::new(),
             free: Vec::new(),
         })
@@ -258,16 +371,36 @@ impl<T> Reactor<T> {
             #[cfg(unix)]
             poller_fd: poller.fd(),
             polling: Polling::Apart(poller.poll.registry().try_clone()?),
+            owner: Owner::default(),
             entries: Vec::new(),
             free: Vec::new(),
         };
         Ok((reactor, poller))
     }
 
-    fn registry(&self) -> &Registry {
+    /// A new reactor on a poller shared with other threads' reactors: its
+    /// sockets' tokens carry `owner`, which must be unique among the
+    /// reactors sharing `poller`. Poll it with [`Poller::poll_routed`] and
+    /// pass this reactor's own events through [`Reactor::retain_live`].
+    pub fn sharing(poller: SharedPoller, owner: Owner) -> Reactor<T> {
+        #[cfg(unix)]
+        let poller_fd = lock(&poller).fd();
+        Reactor {
+            #[cfg(unix)]
+            poller_fd,
+            polling: Polling::Shared(poller),
+            owner,
+            entries: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Runs `f` with the registry sockets are registered through.
+    fn with_registry<R>(&self, f: impl FnOnce(&Registry) -> R) -> R {
         match &self.polling {
-            Polling::Here(poller) => poller.poll.registry(),
-            Polling::Apart(registry) => registry,
+            Polling::Here(poller) => f(poller.poll.registry()),
+            Polling::Apart(registry) => f(registry),
+            Polling::Shared(poller) => f(lock(poller).poll.registry()),
         }
     }
 
@@ -306,12 +439,16 @@ impl<T> Reactor<T> {
             }
         };
         let id = Id::new(slot, self.entries[slot as usize].generation);
-        if let Err(err) = sys::register(
-            self.registry(),
-            socket.source_mut(),
-            id.token(),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
+        let token = self.owner.tag(id.token());
+        let registered = self.with_registry(|registry| {
+            sys::register(
+                registry,
+                socket.source_mut(),
+                token,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+        });
+        if let Err(err) = registered {
             self.free.push(slot);
             return Err(err);
         }
@@ -365,7 +502,7 @@ impl<T> Reactor<T> {
         self.free.push(id.slot());
         // The fd is closed right after, which removes it from the poller in
         // any case; an error here changes nothing for the caller.
-        let _ = sys::deregister(self.registry(), socket.source_mut());
+        let _ = self.with_registry(|registry| sys::deregister(registry, socket.source_mut()));
         Some(socket)
     }
 
@@ -643,6 +780,55 @@ mod tests {
             out[..3],
             [new.slot(), new.generation(), Readiness::WRITABLE]
         );
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_shared_poller_routes_each_event_to_its_owner() {
+        let shared: SharedPoller =
+            std::sync::Arc::new(std::sync::Mutex::new(Poller::new(16).unwrap()));
+        let (a, b) = (Owner::new(1).unwrap(), Owner::new(Owner::MAX).unwrap());
+        let mut first = Reactor::sharing(std::sync::Arc::clone(&shared), a);
+        let mut second = Reactor::sharing(std::sync::Arc::clone(&shared), b);
+        #[cfg(unix)]
+        assert_eq!(first.poller_fd(), second.poller_fd());
+        let (server_a, addr_a) = listener(&mut first);
+        let (server_b, addr_b) = listener(&mut second);
+        assert_eq!(
+            server_a.slot(),
+            server_b.slot(),
+            "same slot, told apart by owner"
+        );
+        let mut clients = Vec::new();
+        for addr in [&addr_a, &addr_b] {
+            let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let _ = client.connect(addr).unwrap();
+            clients.push(client);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        // Polled "by a": b's event is routed, a's kept.
+        let mut out = [0u32; 3 * 16];
+        let mut routed = Vec::new();
+        let (kept, taken) = shared
+            .lock()
+            .unwrap()
+            .poll_routed(Some(Duration::from_millis(50)), a, &mut out, |owner, t| {
+                routed.push((owner, t))
+            })
+            .unwrap();
+        assert_eq!(taken, kept + routed.len());
+        let kept = first.retain_live(&mut out, kept);
+        assert!(out[..kept * 3]
+            .chunks(3)
+            .any(|e| e[0] == server_a.slot() && e[2] & Readiness::READABLE != 0));
+        assert!(routed.iter().all(|(owner, _)| *owner == b));
+        let mut theirs: Vec<u32> = routed.iter().flat_map(|(_, t)| *t).collect();
+        let count = theirs.len() / 3;
+        let live = second.retain_live(&mut theirs, count);
+        assert!(theirs[..live * 3]
+            .chunks(3)
+            .any(|e| e[0] == server_b.slot() && e[1] == server_b.generation()));
+        assert_eq!(Owner::new(Owner::MAX + 1), None);
     }
 
     #[test]

@@ -193,6 +193,14 @@ impl Socket {
         &self.inner
     }
 
+    /// A second handle on the same open socket (`fcntl(F_DUPFD_CLOEXEC)`,
+    /// `WSADuplicateSocketW` on Windows): same kernel socket, same buffers,
+    /// same options, its own descriptor, not registered anywhere. Closing
+    /// one handle leaves the other open (see `handoff::share`).
+    pub fn try_clone(&self) -> io::Result<Socket> {
+        Socket::from_socket2(self.inner.try_clone()?, self.kind, self.family)
+    }
+
     /// The poller's view of the socket, for the reactor's registration.
     pub(crate) fn source_mut(&mut self) -> &mut sys::Source {
         &mut self.inner

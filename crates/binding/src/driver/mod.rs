@@ -28,6 +28,8 @@ use napi_derive::napi;
 
 use crate::state;
 
+#[cfg(unix)]
+mod shared;
 mod thread;
 #[cfg(unix)]
 mod uv;
@@ -67,6 +69,73 @@ impl Choice {
 thread_local! {
     /// The driver running in this environment, once `init` succeeded.
     static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
+    /// Another thread's poller to use instead of a new one (`epollFd(fd)`).
+    #[cfg(unix)]
+    static JOIN: std::cell::RefCell<Option<std::sync::Arc<shared::Shared>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Events one thread polled from a shared poller and routed to another, in
+/// the whole process (a diagnostic: the tests check routing happens).
+#[napi]
+pub fn routed_events() -> f64 {
+    #[cfg(unix)]
+    {
+        shared::routed() as f64
+    }
+    #[cfg(not(unix))]
+    {
+        0.0
+    }
+}
+
+/// `socket.epollFd(fd)`: this environment will use the poller `fd` of
+/// another thread of this process (its `socket.epollFd()`) instead of one of
+/// its own. Only before this environment's first socket (or `epollFd()`
+/// call), only under the libuv driver, and only a socket2 poller of this
+/// process: anything else is an error saying which.
+#[napi]
+pub fn set_shared_poller(env: Env, fd: i32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        if RUNNING.with(Cell::get).is_some() {
+            return Err(Error::new(
+                Status::GenericFailure,
+                "socket.epollFd(fd) must come before this thread's first socket \
+                 (and before epollFd() without an argument): its own poller exists already",
+            ));
+        }
+        let on_libuv = Choice::from_env()? != Choice::Thread
+            && runs_on_node(env.raw())
+            && uv::event_loop(env.raw()).is_some();
+        if !on_libuv || socket2_core::Owner::MAX == 0 {
+            return Err(Error::new(
+                Status::GenericFailure,
+                "socket.epollFd(fd): sharing a poller needs the libuv driver \
+                 (Node, not SOCKET2_DRIVER=thread, Bun or Deno) on a 64-bit system",
+            ));
+        }
+        let Some(found) = shared::Shared::find(fd) else {
+            return Err(Error::new(
+                Status::InvalidArg,
+                format!(
+                    "socket.epollFd({fd}): not the poller of a socket2 thread of this \
+                     process (pass another thread's socket.epollFd())"
+                ),
+            ));
+        };
+        JOIN.with(|join| *join.borrow_mut() = Some(found));
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (env, fd);
+        Err(Error::new(
+            Status::GenericFailure,
+            "not_supported: on Windows each thread's driver owns its IOCP port; \
+             move sockets between threads with detach()/share() and adopt()",
+        ))
+    }
 }
 
 /// Creates this environment's reactor and starts the driver that watches it;
@@ -97,7 +166,10 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
         Choice::Auto | Choice::Libuv => None,
     };
     match (uv_loop, choice) {
-        (Some(uv_loop), _) => uv::start(env, uv_loop, dispatcher).map(|()| "libuv"),
+        (Some(uv_loop), _) => {
+            let join = JOIN.with(|join| join.borrow_mut().take());
+            uv::start(env, uv_loop, dispatcher, join).map(|()| "libuv")
+        }
         (None, Choice::Libuv) => {
             // SAFETY: `env` is the current environment; nothing was started.
             unsafe { dispatcher.destroy() };

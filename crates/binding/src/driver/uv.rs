@@ -13,14 +13,22 @@ use std::ptr;
 use napi::bindgen_prelude::*;
 use napi::sys;
 
+use std::sync::Arc;
+
+use socket2_core::reactor::Owner;
+
+use super::shared::{allocate_owner, free_owner, Inbox, Shared};
 use super::{check, stopped, Dispatcher, BATCH};
 use crate::state::{self, Reactor};
 
 type PollCb = unsafe extern "C" fn(handle: *mut c_void, status: c_int, events: c_int);
+type AsyncCb = unsafe extern "C" fn(handle: *mut c_void);
 type CloseCb = unsafe extern "C" fn(handle: *mut c_void);
 
 /// `UV_POLL` in `uv_handle_type`.
 const UV_POLL: c_int = 8;
+/// `UV_ASYNC` in `uv_handle_type`.
+const UV_ASYNC: c_int = 1;
 /// `UV_READABLE` in `uv_poll_event`.
 const UV_READABLE: c_int = 1;
 
@@ -32,6 +40,8 @@ type Close = unsafe extern "C" fn(h: *mut c_void, cb: CloseCb);
 type HandleVoid = unsafe extern "C" fn(h: *mut c_void);
 type SetData = unsafe extern "C" fn(h: *mut c_void, data: *mut c_void);
 type GetData = unsafe extern "C" fn(h: *const c_void) -> *mut c_void;
+type AsyncInit = unsafe extern "C" fn(lp: *mut c_void, h: *mut c_void, cb: AsyncCb) -> c_int;
+type AsyncSend = unsafe extern "C" fn(h: *mut c_void) -> c_int;
 
 /// The few libuv entry points the driver needs, resolved from the host
 /// process (Node exports libuv's symbols).
@@ -45,6 +55,8 @@ struct Api {
     unref: HandleVoid,
     set_data: SetData,
     get_data: GetData,
+    async_init: AsyncInit,
+    async_send: AsyncSend,
 }
 
 fn symbol(name: &CStr) -> Option<*mut c_void> {
@@ -74,6 +86,8 @@ impl Api {
             unref: load!(c"uv_unref" as HandleVoid),
             set_data: load!(c"uv_handle_set_data" as SetData),
             get_data: load!(c"uv_handle_get_data" as GetData),
+            async_init: load!(c"uv_async_init" as AsyncInit),
+            async_send: load!(c"uv_async_send" as AsyncSend),
         })
     }
 }
@@ -90,7 +104,25 @@ struct Driver {
     dispatcher: Dispatcher,
     handle: *mut c_void,
     cleanup: sys::napi_async_cleanup_hook_handle,
+    /// The poller this environment polls (its own, or another thread's).
+    shared: Arc<Shared>,
+    /// This environment's number in the shared poller's tokens.
+    owner: Owner,
+    /// Events other environments polled for us; `waker` is told of them.
+    inbox: Arc<Inbox>,
+    /// A `uv_async_t` whose callback, [`on_routed`], drains `inbox`.
+    waker: *mut c_void,
 }
+
+/// A `uv_async_t` pointer that other threads may signal.
+struct AsyncHandle(*mut c_void);
+
+// SAFETY: `uv_async_send` is the one libuv call documented as safe from any
+// thread; the handle is only signalled while its environment is a member of
+// the shared poller's inboxes, and it leaves them before closing the handle.
+unsafe impl Send for AsyncHandle {}
+// SAFETY: as above; signalling takes `&self` and changes nothing here.
+unsafe impl Sync for AsyncHandle {}
 
 /// The driver stored in a live poll handle's data pointer.
 ///
@@ -121,21 +153,52 @@ pub(super) fn start(
     env: sys::napi_env,
     uv_loop: *mut c_void,
     dispatcher: Dispatcher,
+    join: Option<Arc<Shared>>,
 ) -> Result<()> {
     let Some(api) = api() else {
         // SAFETY: on the current environment; nothing else holds it.
         unsafe { dispatcher.destroy() };
         return Err(Error::from_reason("libuv is not available"));
     };
-    let reactor = match Reactor::new(BATCH) {
-        Ok(reactor) => reactor,
+    let made = match join {
+        Some(shared) => Ok(shared),
+        None => Shared::create(BATCH),
+    }
+    .and_then(|shared| Ok((shared, allocate_owner()?)));
+    let (shared, owner) = match made {
+        Ok(made) => made,
         Err(err) => {
             // SAFETY: as above.
             unsafe { dispatcher.destroy() };
             return Err(Error::from_reason(err.to_string()));
         }
     };
+    let reactor = Reactor::sharing(Arc::clone(&shared.poller), owner);
     let poller_fd = reactor.poller_fd();
+    // The async handle that routed events wake; set up before the poll
+    // handle, and torn down with it.
+    // SAFETY: `uv_handle_size(UV_ASYNC)` is the size of a `uv_async_t`.
+    let waker = unsafe { libc::calloc(1, (api.handle_size)(UV_ASYNC)) };
+    let status = match waker.is_null() {
+        true => -1,
+        // SAFETY: zeroed memory of the right size on this environment's loop;
+        // `on_routed` matches `uv_async_cb`.
+        false => unsafe { (api.async_init)(uv_loop, waker, on_routed) },
+    };
+    if status != 0 {
+        free_owner(owner);
+        // SAFETY: never initialized: plain memory (or null); the dispatcher
+        // is released on the current environment.
+        unsafe {
+            libc::free(waker);
+            dispatcher.destroy();
+        }
+        return Err(Error::from_reason(format!(
+            "uv_async_init failed ({status})"
+        )));
+    }
+    // SAFETY: an initialized handle; it never keeps the loop alive by itself.
+    unsafe { (api.unref)(waker) };
 
     // SAFETY: `uv_handle_size(UV_POLL)` is the size of a `uv_poll_t`; the
     // memory is owned by the driver until the handle's close callback.
@@ -148,10 +211,14 @@ pub(super) fn start(
         false => unsafe { (api.poll_init)(uv_loop, handle, poller_fd) },
     };
     if status != 0 {
+        free_owner(owner);
         // SAFETY: the handle was never initialized: plain memory (or null);
-        // the dispatcher is released on the current environment.
+        // the async handle is initialized and closed once (freed by its
+        // close callback); the dispatcher is released on the current
+        // environment.
         unsafe {
             libc::free(handle);
+            (api.close)(waker, on_waker_closed);
             dispatcher.destroy();
         }
         return Err(Error::from_reason(format!(
@@ -159,11 +226,25 @@ pub(super) fn start(
         )));
     }
 
+    let signal = AsyncHandle(waker);
+    let inbox = Arc::new(Inbox::new(Box::new(move || {
+        let signal = &signal;
+        // SAFETY: see `AsyncHandle`: the handle is alive while the inbox is
+        // reachable from the shared poller.
+        unsafe { (api.async_send)(signal.0) };
+    })));
     let driver = Box::into_raw(Box::new(Driver {
         dispatcher,
         handle,
         cleanup: ptr::null_mut(),
+        shared,
+        owner,
+        inbox,
+        waker,
     }));
+    // SAFETY: the async handle is initialized; its data is the driver, which
+    // outlives it (both are closed by `on_cleanup`, the driver freed after).
+    unsafe { (api.set_data)(waker, driver.cast()) };
     // SAFETY: `driver` is a fresh allocation owned by the handle from now on
     // (freed in `on_closed`, which every path below reaches through
     // `uv_close`); the handle is initialized; `on_poll` matches `uv_poll_cb`.
@@ -171,6 +252,8 @@ pub(super) fn start(
         (api.set_data)(handle, driver.cast());
         let status = (api.poll_start)(handle, UV_READABLE, on_poll);
         if status != 0 {
+            free_owner(owner);
+            (api.close)(waker, on_waker_closed);
             (api.close)(handle, on_closed);
             return Err(Error::from_reason(format!(
                 "uv_poll_start failed ({status})"
@@ -187,13 +270,18 @@ pub(super) fn start(
             ),
             "napi_add_async_cleanup_hook",
         ) {
+            free_owner(owner);
             (api.poll_stop)(handle);
+            (api.close)(waker, on_waker_closed);
             (api.close)(handle, on_closed);
             return Err(err);
         }
     }
     HANDLE.with(|h| h.set(handle));
     state::install(env, reactor);
+    // SAFETY: `driver` is live (owned by the handle until `on_closed`).
+    let driver = unsafe { &*driver };
+    driver.shared.join(driver.owner, Arc::clone(&driver.inbox));
     Ok(())
 }
 
@@ -223,26 +311,52 @@ unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int
     let driver = unsafe { &*driver_of(api, handle) };
     loop {
         // SAFETY: see above.
-        let taken = unsafe {
+        let drained = unsafe {
             driver.dispatcher.with_events(|out| {
-                state::with_reactor(|reactor| {
-                    reactor.poll_into(Some(std::time::Duration::ZERO), out)
-                })
+                let (kept, taken) = driver.shared.drain(driver.owner, out)?;
+                let live = state::with_reactor(|reactor| reactor.retain_live(out, kept));
+                Ok::<_, std::io::Error>((live.unwrap_or(0), taken))
             })
         };
-        let count = match taken {
-            Some(Ok(count)) => count,
-            _ => return,
-        };
-        if count == 0 {
-            return;
+        let Ok((live, taken)) = drained else { return };
+        if live > 0 {
+            // SAFETY: on the environment's thread inside a libuv callback.
+            unsafe { driver.dispatcher.dispatch(live) };
         }
-        // SAFETY: on the environment's thread inside a libuv callback.
-        unsafe { driver.dispatcher.dispatch(count) };
-        if count < BATCH {
+        if taken < BATCH {
             return;
         }
     }
+}
+
+/// libuv's callback for the async handle: another environment polled
+/// events of ours from the shared poller and queued them in our inbox.
+unsafe extern "C" fn on_routed(waker: *mut c_void) {
+    let Some(api) = api() else { return };
+    // SAFETY: the async handle's data is the driver, alive until the
+    // handles are closed; called on the environment's thread, outside any
+    // JavaScript frame.
+    let driver = unsafe { &*driver_of(api, waker) };
+    let queued = driver.inbox.take();
+    for chunk in queued.chunks(BATCH * 3) {
+        let count = chunk.len() / 3;
+        // SAFETY: as above.
+        let live = unsafe {
+            driver.dispatcher.with_events(|out| {
+                out[..count * 3].copy_from_slice(&chunk[..count * 3]);
+                state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
+            })
+        };
+        if live > 0 {
+            // SAFETY: on the environment's thread inside a libuv callback.
+            unsafe { driver.dispatcher.dispatch(live) };
+        }
+    }
+}
+
+unsafe extern "C" fn on_waker_closed(waker: *mut c_void) {
+    // SAFETY: libuv is done with the handle; its memory came from `calloc`.
+    unsafe { libc::free(waker) };
 }
 
 /// The environment is shutting down: stop watching, close every socket, and
@@ -255,7 +369,12 @@ unsafe extern "C" fn on_cleanup(_hook: sys::napi_async_cleanup_hook_handle, data
     // handle stops watching the poller fd before the reactor closes it.
     unsafe {
         let handle = (*driver).handle;
+        // No more routed events for us: from here they are dropped, and
+        // nobody signals the async handle after this returns.
+        (*driver).shared.leave((*driver).owner);
+        free_owner((*driver).owner);
         (api.poll_stop)(handle);
+        (api.close)((*driver).waker, on_waker_closed);
         stopped();
         (api.close)(handle, on_closed);
     }
