@@ -117,9 +117,6 @@ const OPTIONS: Record<GetOptionName | SetOptionName, Spec> = {
   acceptconn: readOnly('boolean'),
 }
 
-/** The names `getopt` and `setopt` accept. */
-export const optionNames: readonly string[] = Object.freeze(Object.keys(OPTIONS))
-
 function specOf(name: unknown, forSet: boolean): Spec {
   const spec = typeof name === 'string' && Object.hasOwn(OPTIONS, name) ? OPTIONS[name as SetOptionName] : undefined
   if (spec === undefined) throw new TypeError(`unknown socket option ${JSON.stringify(name)}`)

@@ -81,7 +81,7 @@ impl Family {
         match self {
             Family::Inet => Domain::IPV4,
             Family::Inet6 => Domain::IPV6,
-            Family::Unix => sys::unix_domain(),
+            Family::Unix => Domain::UNIX,
         }
     }
 

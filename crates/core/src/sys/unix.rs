@@ -42,15 +42,16 @@ pub const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 )))]
 pub const SEND_FLAGS: libc::c_int = 0;
 
-pub fn unix_domain() -> Domain {
-    Domain::UNIX
+/// Per-socket setup after `socket(2)`/`accept(2)`: `SO_NOSIGPIPE` on Apple
+/// platforms, which lack `MSG_NOSIGNAL`.
+#[cfg(target_vendor = "apple")]
+pub fn after_open(socket: &socket2::Socket) -> io::Result<()> {
+    socket.set_nosigpipe(true)
 }
 
-/// Per-socket setup after `socket(2)`/`accept(2)`.
-pub fn after_open(socket: &socket2::Socket) -> io::Result<()> {
-    #[cfg(target_vendor = "apple")]
-    socket.set_nosigpipe(true)?;
-    let _ = socket;
+/// Per-socket setup after `socket(2)`/`accept(2)`: nothing here.
+#[cfg(not(target_vendor = "apple"))]
+pub fn after_open(_socket: &socket2::Socket) -> io::Result<()> {
     Ok(())
 }
 

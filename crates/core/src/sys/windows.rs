@@ -37,10 +37,6 @@ pub const SHORT_WRITE_REARMS: bool = false;
 /// Windows sends never raise signals.
 pub const SEND_FLAGS: i32 = 0;
 
-pub fn unix_domain() -> Domain {
-    Domain::UNIX
-}
-
 pub fn after_open(_socket: &socket2::Socket) -> io::Result<()> {
     Ok(())
 }
