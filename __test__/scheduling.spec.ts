@@ -176,17 +176,17 @@ test('timers and fs keep running while a recv waits', async (t) => {
   let ticks = 0
   const interval = setInterval(() => ticks++, 10)
   t.teardown(() => clearInterval(interval))
-  // Under Wine, with other test files running, the file read alone has
-  // taken longer than 0.3 s (alone it takes a few ms): give it room there.
-  const waiting = client.recv(Buffer.alloc(4), undefined, socket.clock() + (underWine ? 2 : 0.3))
+  // With other test files running (under Wine, or on a loaded machine), the
+  // file read alone has taken longer than 0.3 s (alone it takes a few ms).
+  const waiting = client.recv(Buffer.alloc(4), undefined, socket.clock() + (underWine ? 2 : 1))
   const file = await readFile(join(__dirname, '..', 'package.json'), 'utf8')
   t.regex(file, /"name": "socket2"/)
   t.true(socket.stats().waiting > 0, 'recv should still be waiting after the file read')
   t.deepEqual(await waiting, [null, 'timeout'])
   clearInterval(interval)
-  // 30 ticks on an idle machine; a blocked loop would give none. Leave room
+  // 100 ticks on an idle machine; a blocked loop would give none. Leave room
   // for a machine busy with other test processes.
-  t.true(ticks >= 3, `the interval ticked only ${ticks} times in 300 ms`)
+  t.true(ticks >= 3, `the interval ticked only ${ticks} times in 1 s`)
 })
 
 test('the process exits by itself when nothing is pending', async (t) => {
