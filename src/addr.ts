@@ -25,9 +25,8 @@ export type Port = number | string | null | undefined
 
 const SOCKET_TYPES = new Set(['tcp', 'udp', 'raw'])
 const FAMILIES = new Set(['inet', 'inet6', 'unix'])
-const PROTOCOLS: Record<string, number> = {
-  ip: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, ipv6: 41, icmpv6: 58, raw: 255,
-}
+/** Protocol numbers by name: the Rust core's table (`socket.rs` `PROTOCOLS`). */
+const PROTOCOLS: Record<string, number> = Object.fromEntries(native.protocols().map((p) => [p.name, p.number]))
 
 /**
  * One entry of a resolved address list, and a handle on the whole list:

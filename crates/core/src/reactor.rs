@@ -53,6 +53,10 @@ const GENERATION_BITS: u32 = 21;
 const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
 
 impl Id {
+    /// Bits of the raw id below the generation: the slot. JavaScript splits
+    /// an id with this (`crates/binding` exports it as `ID_SLOT_BITS`).
+    pub const SLOT_BITS: u32 = 32;
+
     pub fn from_raw(raw: u64) -> Id {
         Id(raw)
     }
@@ -66,11 +70,11 @@ impl Id {
     }
 
     pub fn generation(self) -> u32 {
-        (self.0 >> 32) as u32 & GENERATION_MASK
+        (self.0 >> Id::SLOT_BITS) as u32 & GENERATION_MASK
     }
 
     fn new(slot: u32, generation: u32) -> Id {
-        Id(((generation & GENERATION_MASK) as u64) << 32 | slot as u64)
+        Id(((generation & GENERATION_MASK) as u64) << Id::SLOT_BITS | slot as u64)
     }
 
     /// The poll token: the whole id where `usize` is 64 bits wide; on 32-bit
@@ -101,7 +105,7 @@ impl Id {
     fn generation_of(token: Token) -> u32 {
         #[cfg(target_pointer_width = "64")]
         {
-            (token.0 as u64 >> 32) as u32 & GENERATION_MASK
+            (token.0 as u64 >> Id::SLOT_BITS) as u32 & GENERATION_MASK
         }
         #[cfg(not(target_pointer_width = "64"))]
         {
@@ -255,7 +259,7 @@ pub struct Owner(u16);
 
 /// The shift of the owner bits in a token, above slot and generation.
 #[cfg(target_pointer_width = "64")]
-const OWNER_SHIFT: u32 = 32 + GENERATION_BITS;
+const OWNER_SHIFT: u32 = Id::SLOT_BITS + GENERATION_BITS;
 
 impl Owner {
     /// Owners go from 0 to `MAX`; `MAX + 1` (all ones) would let a socket's

@@ -98,8 +98,9 @@ impl Family {
     }
 }
 
-/// Protocols by the names the seed uses, with their IANA numbers.
-const PROTOCOLS: &[(&str, i32)] = &[
+/// Protocols by the names the seed uses, with their IANA numbers
+/// (`src/addr.ts` reads this table through the binding's `protocols()`).
+pub const PROTOCOLS: &[(&str, i32)] = &[
     ("ip", 0),
     ("icmp", 1),
     ("igmp", 2),

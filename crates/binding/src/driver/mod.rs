@@ -35,7 +35,7 @@ mod thread;
 mod uv;
 
 /// Events per batch handed to JavaScript.
-const BATCH: usize = 1024;
+const BATCH: usize = crate::constants::DISPATCH_BATCH as usize;
 
 /// Which driver `SOCKET2_DRIVER` asks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
