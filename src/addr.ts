@@ -237,8 +237,7 @@ function isImmediate(query: Query): boolean {
 }
 
 function run(query: Query): Result<AddrInfo> {
-  const { host, service, type, family, protocol, flags } = query
-  return toResult(native.getaddrinfo(host, service, type, family, protocol, flags))
+  return toResult(native.getaddrinfo(query))
 }
 
 /**
@@ -280,8 +279,7 @@ export function lookup(
 /** Resolves `query` at once when that cannot block, else on libuv's thread pool. */
 function runOffLoop(query: Query): Promise<Result<AddrInfo>> {
   if (isImmediate(query)) return Promise.resolve(run(query))
-  const { service, type: t, family: f, protocol: p, flags: fl } = query
-  return native.lookup(query.host, service, t, f, p, fl).then(toResult)
+  return native.lookup(query).then(toResult)
 }
 
 /**
