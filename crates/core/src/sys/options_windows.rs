@@ -2,7 +2,6 @@
 //! there, answer `WSAENOPROTOOPT` ("not supported").
 
 use std::io;
-use std::time::Duration;
 
 use crate::options::KeepaliveParam;
 
@@ -59,22 +58,4 @@ pub fn keepalive_param(socket: &socket2::Socket, param: KeepaliveParam) -> io::R
         KeepaliveParam::Count => socket.tcp_keepalive_retries(),
         KeepaliveParam::Idle | KeepaliveParam::Interval => Err(not_supported()),
     }
-}
-
-/// `SIO_KEEPALIVE_VALS` / `TCP_KEEPCNT` through socket2's
-/// `set_tcp_keepalive` (which turns `SO_KEEPALIVE` on; Windows resets the
-/// parameter not given to its default).
-pub fn set_keepalive_param(
-    socket: &socket2::Socket,
-    param: KeepaliveParam,
-    value: u32,
-) -> io::Result<()> {
-    let none = socket2::TcpKeepalive::new();
-    let time = Duration::from_secs(u64::from(value));
-    let params = match param {
-        KeepaliveParam::Idle => none.with_time(time),
-        KeepaliveParam::Interval => none.with_interval(time),
-        KeepaliveParam::Count => none.with_retries(value),
-    };
-    socket.set_tcp_keepalive(&params)
 }
