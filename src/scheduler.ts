@@ -575,20 +575,31 @@ function wakePollers(): void {
  */
 export function nextBatch(timeout: number): Promise<boolean> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined
     const done = (woke: boolean): void => {
-      if (timer !== undefined) clearTimeout(timer)
+      cancel()
       resolve(woke)
     }
-    pollers.push(done)
-    if (timeout !== Infinity) {
-      timer = setTimeout(() => {
-        const at = pollers.indexOf(done)
-        if (at >= 0) pollers.splice(at, 1)
-        resolve(false)
-      }, Math.ceil(timeout * 1000))
-    }
+    const cancel = listUntil(pollers, done, timeout, () => resolve(false))
   })
+}
+
+const noop = (): void => {}
+
+/**
+ * Puts `entry` in `list`, where whoever settles it finds it; after
+ * `timeout` seconds (never for `Infinity`) it leaves the list and
+ * `onTimeout` runs instead. Returns what stops that timer: to call when
+ * the entry is settled from the list.
+ */
+export function listUntil<T>(list: T[], entry: T, timeout: number, onTimeout: () => void): () => void {
+  list.push(entry)
+  if (timeout === Infinity) return noop
+  const timer = setTimeout(() => {
+    const at = list.indexOf(entry)
+    if (at >= 0) list.splice(at, 1)
+    onTimeout()
+  }, Math.ceil(timeout * 1000))
+  return () => clearTimeout(timer)
 }
 
 /** Coroutines waiting on a socket or a deadline, for leak checks. */
