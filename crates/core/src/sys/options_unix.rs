@@ -158,7 +158,7 @@ where_os!(any(
         }
     }
 
-    // `set_keepalive_param` is `sys/mod.rs`'s, shared with Windows.
+    set_keepalive_param_via_socket2!();
 } else {
     pub fn keepalive_param(_socket: &socket2::Socket, _param: KeepaliveParam) -> io::Result<u32> {
         Err(not_supported())

@@ -51,6 +51,8 @@ pub fn set_traffic_class(_socket: &socket2::Socket, _class: u32) -> io::Result<(
     Err(not_supported())
 }
 
+set_keepalive_param_via_socket2!();
+
 /// `getsockopt(TCP_KEEPCNT)`; Winsock's idle time and interval are
 /// write-only (`SIO_KEEPALIVE_VALS`).
 pub fn keepalive_param(socket: &socket2::Socket, param: KeepaliveParam) -> io::Result<u32> {
