@@ -20,6 +20,7 @@
 //! runtime without libuv: take the fallback), or unset/`auto`.
 
 use std::cell::Cell;
+use std::ffi::CStr;
 use std::ptr;
 
 use napi::bindgen_prelude::*;
@@ -243,6 +244,17 @@ fn stopped() {
     state::uninstall();
 }
 
+/// A JavaScript string of `text` (a resource name for napi).
+fn js_string(env: sys::napi_env, text: &CStr) -> Result<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    // SAFETY: on the current environment (every driver call is), with a
+    // valid out-pointer and `text`'s own length.
+    let status = unsafe {
+        sys::napi_create_string_utf8(env, text.as_ptr(), text.count_bytes() as isize, &mut value)
+    };
+    check(status, "napi_create_string_utf8").map(|()| value)
+}
+
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
@@ -286,7 +298,6 @@ impl Dispatcher {
             on_node: runs_on_node(env),
         };
         let mut resource = ptr::null_mut();
-        let mut name = ptr::null_mut();
         // SAFETY: napi calls on the current environment with valid
         // out-pointers. The references keep the function and the buffer alive
         // for the driver's lifetime, so `events_ptr` stays valid (the
@@ -310,18 +321,7 @@ impl Dispatcher {
                 )
             })
             .and_then(|()| {
-                let text = c"socket2.poll";
-                check(
-                    sys::napi_create_string_utf8(
-                        env,
-                        text.as_ptr(),
-                        text.count_bytes() as isize,
-                        &mut name,
-                    ),
-                    "napi_create_string_utf8",
-                )
-            })
-            .and_then(|()| {
+                let name = js_string(env, c"socket2.poll")?;
                 check(
                     sys::napi_async_init(env, resource, name, &mut made.async_context),
                     "napi_async_init",

@@ -40,7 +40,7 @@ use napi::sys;
 
 use socket2_core::reactor::{Poller, Waker};
 
-use super::{check, stopped, Dispatcher, BATCH};
+use super::{check, js_string, stopped, Dispatcher, BATCH};
 use crate::state::{self, Reactor};
 
 /// How long the poller thread waits for a batch to come back before it
@@ -150,21 +150,10 @@ pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
 /// does the calling), unlimited queue (at most one batch is ever queued),
 /// and unreferenced until a coroutine waits.
 fn create_tsfn(env: sys::napi_env) -> Result<OwnedTsfn> {
-    let mut name = ptr::null_mut();
+    let name = js_string(env, c"socket2.poller")?;
     let mut tsfn = ptr::null_mut();
-    let text = c"socket2.poller";
-    // SAFETY: napi calls on the current environment with valid out-pointers
-    // and a NUL-terminated name of `count_bytes()` bytes.
+    // SAFETY: napi calls on the current environment with valid out-pointers.
     unsafe {
-        check(
-            sys::napi_create_string_utf8(
-                env,
-                text.as_ptr(),
-                text.count_bytes() as isize,
-                &mut name,
-            ),
-            "napi_create_string_utf8",
-        )?;
         check(
             sys::napi_create_threadsafe_function(
                 env,
