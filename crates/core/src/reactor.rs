@@ -613,7 +613,7 @@ mod tests {
     }
 
     fn listener(reactor: &mut Reactor) -> (Id, SockAddr) {
-        let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         socket.bind(&loopback()).unwrap();
         socket.listen(None).unwrap();
         let addr = socket.local_addr().unwrap();
@@ -643,7 +643,7 @@ mod tests {
     fn a_connection_wakes_the_listener() {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let started = client.connect(&addr).unwrap();
         let client = reactor.insert(client).unwrap();
         let mut wanted = vec![(server, Readiness::READABLE)];
@@ -661,7 +661,7 @@ mod tests {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (old, addr) = listener(&mut reactor);
         // Make the old listener readable, then close it before polling.
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         std::thread::sleep(Duration::from_millis(20));
         drop(reactor.remove(old));
@@ -688,7 +688,7 @@ mod tests {
         // WouldBlock, and every byte the peer sent must arrive.
         let mut reactor = Reactor::<()>::new(64).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         assert!(poll_until(&mut reactor, server, Readiness::READABLE));
         let (conn, _) = reactor.get(server).unwrap().accept().unwrap();
@@ -734,7 +734,7 @@ mod tests {
         let attached = Rc::new(());
         let mut reactor = Reactor::<Rc<()>>::new(16).unwrap();
         let open = |reactor: &mut Reactor<Rc<()>>| {
-            let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
             reactor.insert_with(socket, Rc::clone(&attached)).unwrap()
         };
         let (a, b) = (open(&mut reactor), open(&mut reactor));
@@ -805,7 +805,7 @@ mod tests {
         );
         let mut clients = Vec::new();
         for addr in [&addr_a, &addr_b] {
-            let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
             let _ = client.connect(addr).unwrap();
             clients.push(client);
         }
@@ -866,7 +866,7 @@ mod tests {
         // Registered while the other thread may already be blocked polling.
         std::thread::sleep(Duration::from_millis(20));
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         let mut seen = false;
         for _ in 0..100 {
