@@ -5,6 +5,8 @@
 import test from 'ava'
 
 import * as socket from '../index'
+import { protocolName, protocolNumber } from '../src/addr'
+import { protocols } from '../src/native'
 import { checkLeaksAtEnd, NO_UNIX_ON_WINDOWS, skipIf, underWine, windows } from './helpers'
 
 checkLeaksAtEnd(test)
@@ -259,4 +261,14 @@ test('lookup() misuse throws at the call too, not as a rejection', (t) => {
   t.throws(() => socket.lookup('localhost', 80, 'tcp', 'inet', undefined, 'bogus' as never), {
     instanceOf: TypeError,
   })
+})
+
+test('protocol names: the TypeScript Protocol union and the Rust core table agree', (t) => {
+  // Every member of the union, checked exhaustive by the type of the record.
+  const union: Record<socket.Protocol, true> = {
+    ip: true, ipv6: true, tcp: true, udp: true, raw: true, icmp: true, igmp: true, icmpv6: true,
+  }
+  t.deepEqual(Object.keys(union).sort(), protocols().map((p) => p.name).sort())
+  t.is(protocolNumber('tcp'), 6)
+  t.is(protocolName(58), 'icmpv6')
 })

@@ -10,6 +10,8 @@ import type { ExecutionContext } from 'ava'
 import test from 'ava'
 
 import * as socket from '../index'
+import { optionNames } from '../src/native'
+import { OPTION_NAME_TYPE_LIST } from '../src/options'
 import { boundUdp, checkLeaksAtEnd, ok, pair, portOf, skipIf, underWine, windows } from './helpers'
 
 checkLeaksAtEnd(test)
@@ -351,4 +353,8 @@ test('getopt is typed per option', (t) => {
   t.is(typeof asBoolean, 'boolean')
   t.is(asLinger, false)
   t.is(asType, 'tcp')
+})
+
+test('option names: the TypeScript table and the Rust core name the same options', (t) => {
+  t.deepEqual([...OPTION_NAME_TYPE_LIST].sort(), optionNames().sort())
 })

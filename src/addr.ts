@@ -25,9 +25,8 @@ export type Port = number | string | null | undefined
 
 const SOCKET_TYPES = new Set(['tcp', 'udp', 'raw'])
 const FAMILIES = new Set(['inet', 'inet6', 'unix'])
-const PROTOCOLS: Record<string, number> = {
-  ip: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, ipv6: 41, icmpv6: 58, raw: 255,
-}
+/** Protocol numbers by name: the Rust core's table (`socket.rs` `PROTOCOLS`). */
+const PROTOCOLS: Record<string, number> = Object.fromEntries(native.protocols().map((p) => [p.name, p.number]))
 
 /**
  * One entry of a resolved address list, and a handle on the whole list:
@@ -238,8 +237,7 @@ function isImmediate(query: Query): boolean {
 }
 
 function run(query: Query): Result<AddrInfo> {
-  const { host, service, type, family, protocol, flags } = query
-  return toResult(native.getaddrinfo(host, service, type, family, protocol, flags))
+  return toResult(native.getaddrinfo(query))
 }
 
 /**
@@ -281,8 +279,7 @@ export function lookup(
 /** Resolves `query` at once when that cannot block, else on libuv's thread pool. */
 function runOffLoop(query: Query): Promise<Result<AddrInfo>> {
   if (isImmediate(query)) return Promise.resolve(run(query))
-  const { service, type: t, family: f, protocol: p, flags: fl } = query
-  return native.lookup(query.host, service, t, f, p, fl).then(toResult)
+  return native.lookup(query).then(toResult)
 }
 
 /**

@@ -9,17 +9,8 @@ import * as native from './native.js'
 import { AddrInfo, type Family, type Host, type Port, type Protocol, resolveFor } from './addr.js'
 import type { SocketDescriptor } from './descriptor.js'
 import { CLOSED, type Fail, OK_TRUE, type Result, fail, failWith } from './result.js'
-import {
-  type Expires,
-  Io,
-  Socket,
-  checkBuffer,
-  checkExpires,
-  expiresOf,
-  openSocket,
-  pickEntry,
-  transfer,
-} from './socket.js'
+import { Socket, openSocket, pickEntry } from './socket.js'
+import { type Expires, Io, checkBuffer, checkExpires, expiresOf, transfer } from './transfer.js'
 
 /**
  * A socket address (IPv4, IPv6 or Unix), empty until a `recv` fills it:

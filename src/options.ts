@@ -117,6 +117,11 @@ const OPTIONS: Record<GetOptionName | SetOptionName, Spec> = {
   acceptconn: readOnly('boolean'),
 }
 
+/** Every name in the table above (for the test that it matches the Rust core's `optionNames()`). */
+export const OPTION_NAME_TYPE_LIST: readonly (GetOptionName | SetOptionName)[] = Object.freeze(
+  Object.keys(OPTIONS) as (GetOptionName | SetOptionName)[],
+)
+
 function specOf(name: unknown, forSet: boolean): Spec {
   const spec = typeof name === 'string' && Object.hasOwn(OPTIONS, name) ? OPTIONS[name as SetOptionName] : undefined
   if (spec === undefined) throw new TypeError(`unknown socket option ${JSON.stringify(name)}`)

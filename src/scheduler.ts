@@ -8,11 +8,14 @@
 
 import * as native from './native.js'
 
-const BATCH = 1024
-const READABLE = 1
-const WRITABLE = 2
-const READ_CLOSED = 4
-const WRITE_CLOSED = 8
+// Shared with Rust (crates/binding `constants.rs`), read once here.
+const BATCH = native.DISPATCH_BATCH
+const READABLE = native.READABLE
+const WRITABLE = native.WRITABLE
+const READ_CLOSED = native.READ_CLOSED
+const WRITE_CLOSED = native.WRITE_CLOSED
+/** A socket id is `generation * SLOT_SPAN + slot`. */
+const SLOT_SPAN = 2 ** native.ID_SLOT_BITS
 
 /** How a wait ended. */
 export const Wake = { Ready: 0, Timeout: 1, Closed: 2, Aborted: 3 } as const
@@ -117,8 +120,8 @@ export function unrefWaits(delta: number): void {
 /** Registers a native socket id with the scheduler. */
 export function track(id: number): SocketState {
   ensureInit()
-  const slot = id % 0x1_0000_0000
-  const generation = Math.floor(id / 0x1_0000_0000)
+  const slot = id % SLOT_SPAN
+  const generation = Math.floor(id / SLOT_SPAN)
   const state = new SocketState(id, slot, generation)
   bySlot[slot] = state
   return state
@@ -572,20 +575,31 @@ function wakePollers(): void {
  */
 export function nextBatch(timeout: number): Promise<boolean> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined
     const done = (woke: boolean): void => {
-      if (timer !== undefined) clearTimeout(timer)
+      cancel()
       resolve(woke)
     }
-    pollers.push(done)
-    if (timeout !== Infinity) {
-      timer = setTimeout(() => {
-        const at = pollers.indexOf(done)
-        if (at >= 0) pollers.splice(at, 1)
-        resolve(false)
-      }, Math.ceil(timeout * 1000))
-    }
+    const cancel = listUntil(pollers, done, timeout, () => resolve(false))
   })
+}
+
+const noop = (): void => {}
+
+/**
+ * Puts `entry` in `list`, where whoever settles it finds it; after
+ * `timeout` seconds (never for `Infinity`) it leaves the list and
+ * `onTimeout` runs instead. Returns what stops that timer: to call when
+ * the entry is settled from the list.
+ */
+export function listUntil<T>(list: T[], entry: T, timeout: number, onTimeout: () => void): () => void {
+  list.push(entry)
+  if (timeout === Infinity) return noop
+  const timer = setTimeout(() => {
+    const at = list.indexOf(entry)
+    if (at >= 0) list.splice(at, 1)
+    onTimeout()
+  }, Math.ceil(timeout * 1000))
+  return () => clearTimeout(timer)
 }
 
 /** Coroutines waiting on a socket or a deadline, for leak checks. */

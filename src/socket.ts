@@ -1,6 +1,7 @@
 // Sockets: the TypeScript face of a native socket id. Every call that may
 // wait follows one pattern: try the system call; if it would block, wait for
-// readiness through the scheduler (or a deadline, or close) and try again.
+// readiness through the scheduler (or a deadline, or close) and try again
+// (`transfer.ts` for sends and receives).
 
 import * as native from './native.js'
 import {
@@ -14,7 +15,7 @@ import {
   protocolNumber,
   resolveFor,
 } from './addr.js'
-import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail, failWith } from './result.js'
+import { CLOSED, OK_TRUE, type Result, fail, failWith } from './result.js'
 import { type SocketDescriptor, makeDescriptor } from './descriptor.js'
 import { type SocketDuplex, type SocketDuplexOptions, toDuplex } from './duplex.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
@@ -23,7 +24,6 @@ import {
   type Deadline,
   type SocketState,
   Wake,
-  Waiter,
   clock,
   ensureInit,
   completed,
@@ -31,15 +31,25 @@ import {
   readShutDown,
   track,
   untrack,
-  waitOn,
   waitReadable,
   waitWritable,
   whenFdReleased,
 } from './scheduler.js'
+import {
+  type Expires,
+  Io,
+  type Transferred,
+  checkBuffer,
+  checkExpires,
+  expiresOf,
+  moveAll,
+  notReady,
+  transfer,
+} from './transfer.js'
+
+export type { Expires, Transferred } from './transfer.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
-const DETACHED = native.DETACHED
-const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
 // Read once: the module namespace re-exports through getters, too slow for
 // the per-message path.
 const nativeSend = native.send
@@ -50,66 +60,6 @@ const isOutOfResources = native.isOutOfResources
 const collector = new FinalizationRegistry<SocketState>((state) => {
   untrack(state)
 })
-
-/**
- * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
- * it, and is at least `min`; returns the length to use (default: all of `buf`).
- */
-export function checkBuffer(buf: unknown, maxlen: unknown, min = 0): number {
-  if (!(buf instanceof Uint8Array)) {
-    throw new TypeError('buf must be a Uint8Array or Buffer')
-  }
-  // A detached buffer reads as empty: refuse it rather than move 0 bytes.
-  if (buf.length === 0 && isDetached(buf)) throw new TypeError('buf is detached (its ArrayBuffer was transferred)')
-  let len = buf.length
-  if (maxlen !== undefined && maxlen !== null) {
-    if (typeof maxlen !== 'number') throw new TypeError('maxlen must be a number')
-    if (!Number.isInteger(maxlen) || maxlen < 0 || maxlen > buf.length) {
-      throw new RangeError(`maxlen must be an integer from 0 to buf.length (${buf.length}), got ${maxlen}`)
-    }
-    len = maxlen
-  }
-  if (len < min) {
-    throw new RangeError(`maxlen must be at least ${min} here (a stream read of 0 bytes would read as end of stream), got ${len}`)
-  }
-  return len
-}
-
-function isDetached(buf: Uint8Array): boolean {
-  if (buf.buffer.byteLength !== 0) return false
-  try {
-    // Node 20 has no `ArrayBuffer.prototype.detached`; a view on a detached buffer cannot be made.
-    new Uint8Array(buf.buffer)
-    return false
-  } catch {
-    return true
-  }
-}
-
-/**
- * When a waiting call gives up: an absolute time in seconds on
- * `socket.clock()` (`[null, 'timeout']`), or an `AbortSignal`
- * (`[null, 'aborted']`, or `'timeout'` when its reason is a `TimeoutError`
- * as from `AbortSignal.timeout(ms)`).
- */
-export type Expires = number | AbortSignal
-
-/** Throws unless `expires` is absent, a time on `socket.clock()`, or an `AbortSignal`. */
-export function checkExpires(expires: unknown): void {
-  if (expires === undefined || expires === null || expires instanceof AbortSignal) return
-  if (typeof expires !== 'number' || Number.isNaN(expires)) {
-    throw new TypeError('expires must be a time in seconds on socket.clock() or an AbortSignal')
-  }
-}
-
-export function expiresOf(expires: Expires | null | undefined): Deadline {
-  return expires === null ? undefined : expires
-}
-
-/** The tuple for a wait that ended without readiness. */
-export function notReady(outcome: Wake): Fail {
-  return outcome === Wake.Timeout ? TIMEOUT : outcome === Wake.Aborted ? ABORTED : CLOSED
-}
 
 /** Opens a native socket, or returns the failure tuple. */
 export function openNative(type: SocketType, family: Family, protocol: number): Result<SocketState> {
@@ -477,185 +427,6 @@ const exhausted = new WeakMap<SocketState, Backoff>()
 function backOff(state: SocketState, last: Backoff | undefined): void {
   const delay = last === undefined ? FIRST_BACKOFF : Math.min(MAX_BACKOFF, last.delay * 2)
   exhausted.set(state, { retryAt: clock() + delay, delay })
-}
-
-/**
- * What `sendall`/`recvall` return: `[true]` once every byte is through, or
- * the failure with the count moved before it. `err` is set exactly when it
- * failed, so `if (err)` narrows as for every other tuple.
- */
-export type Transferred =
-  | [value: true, err?: undefined, code?: undefined, transferred?: undefined]
-  | [value: null, err: ErrorName, code: number | undefined, transferred: number]
-
-/** Moves `buf[0..total]` through `transfer` until done, EOF or an error. */
-function moveAll(
-  state: SocketState,
-  io: Io,
-  call: TransferCall<undefined>,
-  buf: Uint8Array,
-  total: number,
-  expires: Deadline,
-): Promise<Transferred> {
-  // The common case, everything in one call on a ready socket, settles here
-  // without an async function; the loop below takes over otherwise.
-  if (total > 0 && !state.closed && isReady(state, io)) {
-    const n = call(state.id, buf, total, undefined)
-    if (n === total) return completed(OK_TRUE)
-    if (n === WOULD_BLOCK) markBlocked(state, io)
-    else if (n < 0) return completed(failedAfter(fail(n), 0))
-    else if (n === 0) return completed([null, 'eof', undefined, 0])
-    else {
-      noteCount(state, io, n, total)
-      return moveRest(state, io, call, buf, total, n, expires)
-    }
-  }
-  return moveRest(state, io, call, buf, total, 0, expires)
-}
-
-/** `moveAll` from `done` bytes on, waiting as needed. */
-async function moveRest(
-  state: SocketState,
-  io: Io,
-  call: TransferCall<undefined>,
-  buf: Uint8Array,
-  total: number,
-  done: number,
-  expires: Deadline,
-): Promise<Transferred> {
-  while (done < total) {
-    // A view only after a partial transfer: the common single call allocates nothing.
-    const rest = done === 0 ? buf : buf.subarray(done)
-    const [n, err, code] = await transfer(state, io, call, rest, total - done, undefined, expires)
-    if (err) return [null, err, code, done]
-    if (n === 0) return [null, 'eof', undefined, done]
-    done += n
-  }
-  return OK_TRUE
-}
-
-function failedAfter(failure: Fail, done: number): Transferred {
-  return [null, failure[1], failure[2], done]
-}
-
-/**
- * What a {@link transfer} moves, which decides the readiness it waits for
- * (odd values send) and what a short count means.
- */
-export const Io = {
-  /** Bytes from a stream: a short read means drained where `SHORT_READ_DRAINS`. */
-  StreamRead: 0,
-  /** Bytes to a stream: a short write means the buffer is full. */
-  StreamWrite: 1,
-  /** One datagram in: its size says nothing of what is queued behind it. */
-  DatagramRead: 2,
-  /** One datagram out: all or nothing. */
-  DatagramWrite: 3,
-} as const
-export type Io = (typeof Io)[keyof typeof Io]
-
-/**
- * A native call moving bytes between `buf[0..len]` and socket `id`, with one
- * more argument (a peer address, or nothing). Returns a count,
- * `WOULD_BLOCK`, or a negative error code.
- */
-export type TransferCall<A> = (id: number, buf: Uint8Array, len: number, extra: A) => number
-
-/**
- * The one try → WOULD_BLOCK → wait → retry path of every send and recv.
- * When the socket looks ready the call is tried at once and the result
- * returned without further async machinery; otherwise it waits for
- * readiness (or `expires`, or close) and tries again.
- */
-export function transfer<A>(
-  state: SocketState,
-  io: Io,
-  call: TransferCall<A>,
-  buf: Uint8Array,
-  len: number,
-  extra: A,
-  expires: Deadline,
-): Promise<Result<number>> {
-  if (!state.closed && isReady(state, io)) {
-    const n = call(state.id, buf, len, extra)
-    if (n !== WOULD_BLOCK) return completed(transferred(state, io, n, len))
-    markBlocked(state, io)
-  }
-  // Driven by the scheduler rather than an async function: one promise and
-  // one waiter object per blocked call, and the retry runs right in the
-  // event dispatch, before the woken coroutine resumes.
-  return new Promise<Result<number>>((resolve) => {
-    new PendingTransfer(state, io, call, buf, len, extra, expires, resolve).wake(Wake.Ready)
-  })
-}
-
-/** A {@link transfer} that had to wait: its arguments, and the retry. */
-class PendingTransfer<A> extends Waiter {
-  constructor(
-    private readonly state: SocketState,
-    private readonly io: Io,
-    private readonly call: TransferCall<A>,
-    private readonly buf: Uint8Array,
-    private readonly len: number,
-    private readonly extra: A,
-    private readonly expires: Deadline,
-    private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
-  ) {
-    super()
-  }
-
-  wake(outcome: Wake): void {
-    const { state, io } = this
-    if (state.closed) return this.resolve(CLOSED)
-    // A deadline or signal ended the wait: one last try, so bytes that are
-    // there (readiness not seen yet) are never reported as a timeout.
-    const gaveUp = outcome !== Wake.Ready
-    if (gaveUp || isReady(state, io)) {
-      const n = this.call(state.id, this.buf, this.len, this.extra)
-      if (n !== WOULD_BLOCK) return this.resolve(transferred(state, io, n, this.len))
-      markBlocked(state, io)
-    }
-    if (gaveUp) return this.resolve(notReady(outcome))
-    waitOn(state, isWrite(io), this.expires, this)
-  }
-}
-
-/** The odd values of {@link Io} send. */
-function isWrite(io: Io): boolean {
-  return (io & 1) === 1
-}
-
-function isReady(state: SocketState, io: Io): boolean {
-  return isWrite(io) ? state.writable : state.readable
-}
-
-function markBlocked(state: SocketState, io: Io): void {
-  if (isWrite(io)) state.writable = false
-  else state.readable = false
-}
-
-/**
- * The tuple for a call's count or error; a short stream count clears
- * readiness. A buffer detached while the call waited rejects the call's
- * promise with `TypeError` (misuse found too late to throw at the call).
- */
-function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> | Promise<never> {
-  if (n === DETACHED) return Promise.reject(new TypeError('buf was detached while the call waited on it'))
-  if (n < 0) return fail(n)
-  noteCount(state, io, n, len)
-  return [n]
-}
-
-/**
- * What a short count says about readiness: a stream write that moved less
- * than asked found the buffer full; a stream read, the socket drained
- * (where `SHORT_READ_DRAINS`, and unless the peer closed: no edge follows).
- */
-function noteCount(state: SocketState, io: Io, n: number, len: number): void {
-  if (n < len) {
-    if (io === Io.StreamWrite) state.writable = false
-    else if (io === Io.StreamRead && SHORT_READ_DRAINS && n > 0 && !state.readClosed) state.readable = false
-  }
 }
 
 /** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 
 import { type Result, OK_TRUE } from './result.js'
-import { clock, nextBatch, waitUntil } from './scheduler.js'
+import { clock, listUntil, nextBatch, waitUntil } from './scheduler.js'
 
 /** A coroutine started by {@link newThread}. */
 export class Thread<T = unknown> {
@@ -180,26 +180,18 @@ export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)
   if (running.size === 0) return Promise.resolve(OK_TRUE)
   return new Promise<Result<true>>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined
     const entry = {
       resolve: (r: Result<true>) => {
-        if (timer !== undefined) clearTimeout(timer)
+        cancel()
         resolve(r)
       },
       reject: (e: unknown) => {
-        if (timer !== undefined) clearTimeout(timer)
+        cancel()
         reject(e)
       },
     }
-    starts.push(entry)
-    if (limit !== Infinity) {
-      // As in the seed, stopping because the timeout expired is a success.
-      timer = setTimeout(() => {
-        const at = starts.indexOf(entry)
-        if (at >= 0) starts.splice(at, 1)
-        resolve(OK_TRUE)
-      }, Math.ceil(limit * 1000))
-    }
+    // As in the seed, stopping because the timeout expired is a success.
+    const cancel = listUntil(starts, entry, limit, () => resolve(OK_TRUE))
   })
 }
 

@@ -102,21 +102,42 @@ impl AddrList {
     }
 }
 
-fn query(
-    host: Option<String>,
-    service: Option<String>,
-    kind: Option<String>,
-    family: Option<String>,
-    protocol: i32,
-    flags: i32,
-) -> Query {
-    Query {
-        host,
-        service,
-        kind: kind.as_deref().and_then(Kind::parse),
-        family: family.as_deref().and_then(Family::parse),
-        protocol,
-        flags,
+/// A string field of a [`LookupQuery`]: `null` (or absent) is `None`.
+type Text = Option<Either<String, Null>>;
+
+fn text(value: Text) -> Option<String> {
+    match value {
+        Some(Either::A(text)) => Some(text),
+        Some(Either::B(Null)) | None => None,
+    }
+}
+
+/// What `getaddrinfo`/`lookup` resolve, as `src/addr.ts` builds it: `host`
+/// null means all interfaces, `type`/`family` null any.
+#[napi(object, object_to_js = false)]
+pub struct LookupQuery {
+    #[napi(ts_type = "string | null")]
+    pub host: Text,
+    #[napi(ts_type = "string | null")]
+    pub service: Text,
+    #[napi(js_name = "type", ts_type = "string | null")]
+    pub kind: Text,
+    #[napi(ts_type = "string | null")]
+    pub family: Text,
+    pub protocol: i32,
+    pub flags: i32,
+}
+
+impl From<LookupQuery> for Query {
+    fn from(query: LookupQuery) -> Query {
+        Query {
+            host: text(query.host),
+            service: text(query.service),
+            kind: text(query.kind).as_deref().and_then(Kind::parse),
+            family: text(query.family).as_deref().and_then(Family::parse),
+            protocol: query.protocol,
+            flags: query.flags,
+        }
     }
 }
 
@@ -140,15 +161,8 @@ fn resolve(query: &Query) -> Either<AddrList, LookupFailure> {
 /// `getaddrinfo(3)` on the calling thread. `host` `None` means all
 /// interfaces; `family` `unix` makes a one-entry list for the path `host`.
 #[napi]
-pub fn getaddrinfo(
-    host: Option<String>,
-    service: Option<String>,
-    kind: Option<String>,
-    family: Option<String>,
-    protocol: i32,
-    flags: i32,
-) -> Either<AddrList, LookupFailure> {
-    resolve(&query(host, service, kind, family, protocol, flags))
+pub fn getaddrinfo(query: LookupQuery) -> Either<AddrList, LookupFailure> {
+    resolve(&query.into())
 }
 
 /// Flag value for a `getaddrinfo` flag name, or `undefined`.
@@ -177,15 +191,8 @@ impl Task for LookupTask {
 /// `getaddrinfo(3)` on libuv's thread pool, so the event loop never waits
 /// on the resolver.
 #[napi(ts_return_type = "Promise<AddrList | LookupFailure>")]
-pub fn lookup(
-    host: Option<String>,
-    service: Option<String>,
-    kind: Option<String>,
-    family: Option<String>,
-    protocol: i32,
-    flags: i32,
-) -> AsyncTask<LookupTask> {
+pub fn lookup(query: LookupQuery) -> AsyncTask<LookupTask> {
     AsyncTask::new(LookupTask {
-        query: query(host, service, kind, family, protocol, flags),
+        query: query.into(),
     })
 }

@@ -14,6 +14,8 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
+use socket2_core::Socket;
+
 use crate::ops::{encode, on_socket};
 
 /// The three arguments of both calls: socket id, bytes, length to use.
@@ -98,10 +100,18 @@ unsafe fn number(env: sys::napi_env, value: i32) -> sys::napi_value {
     result
 }
 
-/// `recv(id, buf, maxlen)`: `recv(2)` into `buf[0..maxlen]`; see `ops.rs`
-/// for what the result means.
-unsafe extern "C" fn recv(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    // SAFETY: Node passes this callback's own env and info.
+/// The body both calls share: reads the arguments, answers `DETACHED` for a
+/// buffer that shrank, and runs `call` on the socket and the borrowed bytes
+/// (a panic answers `OTHER`).
+///
+/// # Safety
+/// `env` and `info` must be the ones Node passed to the current callback.
+unsafe fn on_bytes(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    call: impl FnOnce(&Socket, &mut [u8]) -> std::io::Result<usize>,
+) -> sys::napi_value {
+    // SAFETY: per the contract.
     let Some(args) = (unsafe { read_args(env, info) }) else {
         return ptr::null_mut();
     };
@@ -118,33 +128,23 @@ unsafe extern "C" fn recv(env: sys::napi_env, info: sys::napi_callback_info) -> 
         unsafe { std::slice::from_raw_parts_mut(args.data, args.len) }
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        on_socket(args.id, |s| encode(s.recv(buf)))
+        on_socket(args.id, |s| encode(call(s, buf)))
     }));
     // SAFETY: the callback's env.
     unsafe { number(env, result.unwrap_or(crate::ops::OTHER)) }
 }
 
+/// `recv(id, buf, maxlen)`: `recv(2)` into `buf[0..maxlen]`; see `ops.rs`
+/// for what the result means.
+unsafe extern "C" fn recv(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: Node passes this callback's own env and info.
+    unsafe { on_bytes(env, info, |s, buf| s.recv(buf)) }
+}
+
 /// `send(id, buf, maxlen)`: `send(2)` from `buf[0..maxlen]`.
 unsafe extern "C" fn send(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: Node passes this callback's own env and info.
-    let Some(args) = (unsafe { read_args(env, info) }) else {
-        return ptr::null_mut();
-    };
-    if args.detached {
-        // SAFETY: the callback's env.
-        return unsafe { number(env, crate::ops::DETACHED) };
-    }
-    let buf = if args.len == 0 {
-        &[][..]
-    } else {
-        // SAFETY: as in `recv`; the bytes are only read.
-        unsafe { std::slice::from_raw_parts(args.data, args.len) }
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        on_socket(args.id, |s| encode(s.send(buf)))
-    }));
-    // SAFETY: the callback's env.
-    unsafe { number(env, result.unwrap_or(crate::ops::OTHER)) }
+    unsafe { on_bytes(env, info, |s, buf| s.send(buf)) }
 }
 
 type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;

@@ -118,7 +118,7 @@ impl AddrList {
             };
             entries.push(AddrEntry {
                 family,
-                kind: [Kind::Tcp, Kind::Udp, Kind::Raw]
+                kind: [Kind::Stream, Kind::Datagram, Kind::Raw]
                     .into_iter()
                     .find(|kind| kind.raw_type() == info.socktype),
                 protocol: info.protocol,
@@ -263,7 +263,7 @@ mod tests {
         Query {
             host: host.map(str::to_string),
             service: service.map(str::to_string),
-            kind: Some(Kind::Tcp),
+            kind: Some(Kind::Stream),
             ..Query::default()
         }
     }
@@ -337,7 +337,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn unix_paths() {
-        let list = AddrList::unix("/tmp/x.sock", Some(Kind::Tcp)).unwrap();
+        let list = AddrList::unix("/tmp/x.sock", Some(Kind::Stream)).unwrap();
         assert_eq!(to_string(&list.get(0).unwrap().addr), "/tmp/x.sock");
         #[cfg(target_os = "linux")]
         {

@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_token_is_taken_exactly_once() {
-        let socket = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let socket = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         let token = deposit(socket, "ip".to_string());
         let Taken::Socket(detached) = take(token) else {
             panic!("the first take gets the socket");
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_clone_moves_to_another_thread_and_keeps_the_kernel_socket() {
-        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
         listener.bind(&addr.into()).unwrap();
         listener.listen(None).unwrap();

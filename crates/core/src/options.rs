@@ -269,7 +269,7 @@ fn clamp(n: usize) -> u32 {
 }
 
 fn type_name(ty: Type) -> io::Result<&'static str> {
-    [Kind::Tcp, Kind::Udp, Kind::Raw]
+    [Kind::Stream, Kind::Datagram, Kind::Raw]
         .into_iter()
         .find(|kind| kind.raw_type() == i32::from(ty))
         .map(Kind::name)
@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn boolean_and_number_options_round_trip() {
-        let tcp = open(Kind::Tcp, Family::Inet);
+        let tcp = open(Kind::Stream, Family::Inet);
         for opt in [Opt::ReuseAddr, Opt::NoDelay, Opt::KeepAlive] {
             for on in [true, false] {
                 set(&tcp, opt, &OptValue::Bool(on)).unwrap();
@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn linger_reads_off_as_false() {
-        let tcp = open(Kind::Tcp, Family::Inet);
+        let tcp = open(Kind::Stream, Family::Inet);
         assert!(!boolean(get(&tcp, Opt::Linger).unwrap()));
         set(&tcp, Opt::Linger, &OptValue::Int(0)).unwrap();
         assert_eq!(int(get(&tcp, Opt::Linger).unwrap()), 0);
@@ -376,12 +376,12 @@ mod tests {
 
     #[test]
     fn ip_version_options_follow_the_family() {
-        let v6 = open(Kind::Udp, Family::Inet6);
+        let v6 = open(Kind::Datagram, Family::Inet6);
         set(&v6, Opt::Ttl, &OptValue::Int(9)).unwrap();
         assert_eq!(int(get(&v6, Opt::UnicastHops).unwrap()), 9);
         set(&v6, Opt::MulticastTtl, &OptValue::Int(3)).unwrap();
         assert_eq!(int(get(&v6, Opt::MulticastHops).unwrap()), 3);
-        let v4 = open(Kind::Udp, Family::Inet);
+        let v4 = open(Kind::Datagram, Family::Inet);
         let lo = OptValue::Addr(IpAddr::V4(Ipv4Addr::LOCALHOST));
         set(&v4, Opt::MulticastIf, &lo).unwrap();
         assert!(matches!(
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn wrong_values_and_read_only_options_are_invalid_input() {
-        let tcp = open(Kind::Tcp, Family::Inet);
+        let tcp = open(Kind::Stream, Family::Inet);
         let err = set(&tcp, Opt::NoDelay, &OptValue::Int(1)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         let err = set(&tcp, Opt::Type, &OptValue::Bool(true)).unwrap_err();
@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn read_only_options_describe_the_socket() {
-        let udp = open(Kind::Udp, Family::Inet);
+        let udp = open(Kind::Datagram, Family::Inet);
         assert!(matches!(
             get(&udp, Opt::Type).unwrap(),
             OptValue::Name("udp")
@@ -416,7 +416,7 @@ mod tests {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn acceptconn_says_whether_the_socket_listens() {
-        let tcp = open(Kind::Tcp, Family::Inet);
+        let tcp = open(Kind::Stream, Family::Inet);
         assert!(!boolean(get(&tcp, Opt::AcceptConn).unwrap()));
         tcp.bind(
             &"127.0.0.1:0"
@@ -432,7 +432,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn an_option_the_socket_lacks_is_not_supported() {
-        let udp = open(Kind::Udp, Family::Inet);
+        let udp = open(Kind::Datagram, Family::Inet);
         let err = set(&udp, Opt::NoDelay, &OptValue::Bool(true)).unwrap_err();
         assert_eq!(crate::error::io_error_name(&err), "not_supported", "{err}");
     }

@@ -53,6 +53,10 @@ const GENERATION_BITS: u32 = 21;
 const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
 
 impl Id {
+    /// Bits of the raw id below the generation: the slot. JavaScript splits
+    /// an id with this (`crates/binding` exports it as `ID_SLOT_BITS`).
+    pub const SLOT_BITS: u32 = 32;
+
     pub fn from_raw(raw: u64) -> Id {
         Id(raw)
     }
@@ -66,11 +70,11 @@ impl Id {
     }
 
     pub fn generation(self) -> u32 {
-        (self.0 >> 32) as u32 & GENERATION_MASK
+        (self.0 >> Id::SLOT_BITS) as u32 & GENERATION_MASK
     }
 
     fn new(slot: u32, generation: u32) -> Id {
-        Id(((generation & GENERATION_MASK) as u64) << 32 | slot as u64)
+        Id(((generation & GENERATION_MASK) as u64) << Id::SLOT_BITS | slot as u64)
     }
 
     /// The poll token: the whole id where `usize` is 64 bits wide; on 32-bit
@@ -101,7 +105,7 @@ impl Id {
     fn generation_of(token: Token) -> u32 {
         #[cfg(target_pointer_width = "64")]
         {
-            (token.0 as u64 >> 32) as u32 & GENERATION_MASK
+            (token.0 as u64 >> Id::SLOT_BITS) as u32 & GENERATION_MASK
         }
         #[cfg(not(target_pointer_width = "64"))]
         {
@@ -255,7 +259,7 @@ pub struct Owner(u16);
 
 /// The shift of the owner bits in a token, above slot and generation.
 #[cfg(target_pointer_width = "64")]
-const OWNER_SHIFT: u32 = 32 + GENERATION_BITS;
+const OWNER_SHIFT: u32 = Id::SLOT_BITS + GENERATION_BITS;
 
 impl Owner {
     /// Owners go from 0 to `MAX`; `MAX + 1` (all ones) would let a socket's
@@ -609,7 +613,7 @@ mod tests {
     }
 
     fn listener(reactor: &mut Reactor) -> (Id, SockAddr) {
-        let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         socket.bind(&loopback()).unwrap();
         socket.listen(None).unwrap();
         let addr = socket.local_addr().unwrap();
@@ -639,7 +643,7 @@ mod tests {
     fn a_connection_wakes_the_listener() {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let started = client.connect(&addr).unwrap();
         let client = reactor.insert(client).unwrap();
         let mut wanted = vec![(server, Readiness::READABLE)];
@@ -657,7 +661,7 @@ mod tests {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (old, addr) = listener(&mut reactor);
         // Make the old listener readable, then close it before polling.
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         std::thread::sleep(Duration::from_millis(20));
         drop(reactor.remove(old));
@@ -684,7 +688,7 @@ mod tests {
         // WouldBlock, and every byte the peer sent must arrive.
         let mut reactor = Reactor::<()>::new(64).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         assert!(poll_until(&mut reactor, server, Readiness::READABLE));
         let (conn, _) = reactor.get(server).unwrap().accept().unwrap();
@@ -730,7 +734,7 @@ mod tests {
         let attached = Rc::new(());
         let mut reactor = Reactor::<Rc<()>>::new(16).unwrap();
         let open = |reactor: &mut Reactor<Rc<()>>| {
-            let socket = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
             reactor.insert_with(socket, Rc::clone(&attached)).unwrap()
         };
         let (a, b) = (open(&mut reactor), open(&mut reactor));
@@ -801,7 +805,7 @@ mod tests {
         );
         let mut clients = Vec::new();
         for addr in [&addr_a, &addr_b] {
-            let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+            let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
             let _ = client.connect(addr).unwrap();
             clients.push(client);
         }
@@ -862,7 +866,7 @@ mod tests {
         // Registered while the other thread may already be blocked polling.
         std::thread::sleep(Duration::from_millis(20));
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&addr).unwrap();
         let mut seen = false;
         for _ in 0..100 {

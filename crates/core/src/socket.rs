@@ -11,19 +11,25 @@ use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Type};
 
 use crate::sys;
 
-/// Socket type, as named by the API: `tcp` (stream), `udp` (datagram), `raw`.
+/// Socket type: stream, datagram or raw; the API names them `tcp`, `udp`, `raw`
+/// (a Unix-path stream socket is a `tcp` one too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    Tcp,
-    Udp,
+    /// `SOCK_STREAM`: TCP over IP, a stream socket over a Unix path
+    /// (`'tcp'` to JavaScript).
+    Stream,
+    /// `SOCK_DGRAM`: UDP over IP, a datagram socket over a Unix path
+    /// (`'udp'` to JavaScript).
+    Datagram,
+    /// `SOCK_RAW` (`'raw'`).
     Raw,
 }
 
 impl Kind {
     pub fn parse(name: &str) -> Option<Kind> {
         Some(match name {
-            "tcp" => Kind::Tcp,
-            "udp" => Kind::Udp,
+            "tcp" => Kind::Stream,
+            "udp" => Kind::Datagram,
             "raw" => Kind::Raw,
             _ => return None,
         })
@@ -31,16 +37,16 @@ impl Kind {
 
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Tcp => "tcp",
-            Kind::Udp => "udp",
+            Kind::Stream => "tcp",
+            Kind::Datagram => "udp",
             Kind::Raw => "raw",
         }
     }
 
     fn socket_type(self) -> Type {
         match self {
-            Kind::Tcp => Type::STREAM,
-            Kind::Udp => Type::DGRAM,
+            Kind::Stream => Type::STREAM,
+            Kind::Datagram => Type::DGRAM,
             Kind::Raw => Type::RAW,
         }
     }
@@ -98,8 +104,9 @@ impl Family {
     }
 }
 
-/// Protocols by the names the seed uses, with their IANA numbers.
-const PROTOCOLS: &[(&str, i32)] = &[
+/// Protocols by the names the seed uses, with their IANA numbers
+/// (`src/addr.ts` reads this table through the binding's `protocols()`).
+pub const PROTOCOLS: &[(&str, i32)] = &[
     ("ip", 0),
     ("icmp", 1),
     ("igmp", 2),
@@ -392,10 +399,10 @@ mod tests {
 
     #[test]
     fn recv_on_an_empty_socket_would_block() {
-        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         listener.bind(&loopback()).unwrap();
         listener.listen(None).unwrap();
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
         let err = client.recv(&mut [0; 8]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
@@ -403,7 +410,7 @@ mod tests {
 
     #[test]
     fn accept_with_no_pending_connection_would_block() {
-        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         listener.bind(&loopback()).unwrap();
         listener.listen(Some(8)).unwrap();
         let err = listener.accept().unwrap_err();
@@ -412,10 +419,10 @@ mod tests {
 
     #[test]
     fn send_to_a_reset_peer_is_an_error_not_a_signal() {
-        let listener = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         listener.bind(&loopback()).unwrap();
         listener.listen(None).unwrap();
-        let client = Socket::open(Kind::Tcp, Family::Inet, 0).unwrap();
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
         let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         let (server, _) = listener.accept().unwrap();
@@ -442,9 +449,9 @@ mod tests {
 
     #[test]
     fn udp_datagram_round_trip() {
-        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         a.bind(&loopback()).unwrap();
-        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         b.bind(&loopback()).unwrap();
         assert_eq!(b.send_to(b"ping", &a.local_addr().unwrap()).unwrap(), 4);
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -458,9 +465,9 @@ mod tests {
 
     #[test]
     fn a_datagram_longer_than_the_buffer_is_reported_truncated() {
-        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         a.bind(&loopback()).unwrap();
-        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         b.send_to(&[7; 100], &a.local_addr().unwrap()).unwrap();
         b.send_to(b"next", &a.local_addr().unwrap()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -481,9 +488,9 @@ mod tests {
 
     #[test]
     fn disconnect_makes_a_udp_socket_unconnected_again() {
-        let a = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         a.bind(&loopback()).unwrap();
-        let b = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         b.bind(&loopback()).unwrap();
         a.connect(&b.local_addr().unwrap()).unwrap();
         assert!(a.peer_addr().is_ok());
@@ -493,7 +500,7 @@ mod tests {
         assert_eq!(a.local_addr().unwrap(), local, "the local port is kept");
         // Bound implicitly by connect: the port is kept, the address is the
         // wildcard again (not the source address connect picked).
-        let c = Socket::open(Kind::Udp, Family::Inet, 0).unwrap();
+        let c = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         c.connect(&b.local_addr().unwrap()).unwrap();
         let port = c.local_addr().unwrap().as_socket().unwrap().port();
         c.disconnect().unwrap();

@@ -20,6 +20,7 @@
 //! runtime without libuv: take the fallback), or unset/`auto`.
 
 use std::cell::Cell;
+use std::ffi::CStr;
 use std::ptr;
 
 use napi::bindgen_prelude::*;
@@ -35,7 +36,7 @@ mod thread;
 mod uv;
 
 /// Events per batch handed to JavaScript.
-const BATCH: usize = 1024;
+const BATCH: usize = crate::constants::DISPATCH_BATCH as usize;
 
 /// Which driver `SOCKET2_DRIVER` asks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -127,7 +128,7 @@ pub fn set_shared_poller(env: Env, fd: i32) -> Result<()> {
         JOIN.with(|join| *join.borrow_mut() = Some(found));
         Ok(())
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
         let _ = (env, fd);
         Err(Error::new(
@@ -170,15 +171,12 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             let join = JOIN.with(|join| join.borrow_mut().take());
             uv::start(env, uv_loop, dispatcher, join).map(|()| "libuv")
         }
-        (None, Choice::Libuv) => {
-            // SAFETY: `env` is the current environment; nothing was started.
-            unsafe { dispatcher.destroy() };
-            Err(Error::new(
-                Status::GenericFailure,
-                "SOCKET2_DRIVER=libuv, but this runtime does not expose libuv to \
+        // The dispatcher is released as it is dropped.
+        (None, Choice::Libuv) => Err(Error::new(
+            Status::GenericFailure,
+            "SOCKET2_DRIVER=libuv, but this runtime does not expose libuv to \
                  native addons; unset it to use the thread driver",
-            ))
-        }
+        )),
         (None, _) => thread::start(env, dispatcher).map(|()| "thread"),
     }
 }
@@ -211,11 +209,10 @@ fn runs_on_node(env: sys::napi_env) -> bool {
 
 /// IOCP completion ports cannot be watched by libuv's `uv_poll_t`, so
 /// Windows always runs the thread driver.
-#[cfg(not(unix))]
+#[cfg(windows)]
 fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
     if choice == Choice::Libuv {
-        // SAFETY: `env` is the current environment; nothing was started.
-        unsafe { dispatcher.destroy() };
+        // The dispatcher is released as it is dropped.
         return Err(Error::new(
             Status::GenericFailure,
             "SOCKET2_DRIVER=libuv is not available on this platform; unset it",
@@ -245,6 +242,17 @@ pub fn set_active(env: Env, active: bool) {
 fn stopped() {
     RUNNING.with(|running| running.set(None));
     state::uninstall();
+}
+
+/// A JavaScript string of `text` (a resource name for napi).
+fn js_string(env: sys::napi_env, text: &CStr) -> Result<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    // SAFETY: on the current environment (every driver call is), with a
+    // valid out-pointer and `text`'s own length.
+    let status = unsafe {
+        sys::napi_create_string_utf8(env, text.as_ptr(), text.count_bytes() as isize, &mut value)
+    };
+    check(status, "napi_create_string_utf8").map(|()| value)
 }
 
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
@@ -290,7 +298,6 @@ impl Dispatcher {
             on_node: runs_on_node(env),
         };
         let mut resource = ptr::null_mut();
-        let mut name = ptr::null_mut();
         // SAFETY: napi calls on the current environment with valid
         // out-pointers. The references keep the function and the buffer alive
         // for the driver's lifetime, so `events_ptr` stays valid (the
@@ -314,26 +321,15 @@ impl Dispatcher {
                 )
             })
             .and_then(|()| {
-                check(
-                    sys::napi_create_string_utf8(env, c"socket2.poll".as_ptr(), 12, &mut name),
-                    "napi_create_string_utf8",
-                )
-            })
-            .and_then(|()| {
+                let name = js_string(env, c"socket2.poll")?;
                 check(
                     sys::napi_async_init(env, resource, name, &mut made.async_context),
                     "napi_async_init",
                 )
             })
         };
-        match made_all {
-            Ok(()) => Ok(made),
-            Err(err) => {
-                // SAFETY: on the current environment; frees what was made.
-                unsafe { made.destroy() };
-                Err(err)
-            }
-        }
+        // On failure `made` is dropped, which releases what was made.
+        made_all.map(|()| made)
     }
 
     /// Runs `f` on the first batch of the shared buffer.
@@ -394,15 +390,16 @@ impl Dispatcher {
             sys::napi_close_handle_scope(env, scope);
         }
     }
+}
 
-    /// Releases the references and the async context.
-    ///
-    /// # Safety
-    /// On the environment's thread, once; the dispatcher is not used after.
-    unsafe fn destroy(self) {
+/// Releases the references and the async context. A dispatcher lives and is
+/// dropped on its environment's thread: it is made in `init` and owned by a
+/// driver whose teardown runs there (raw napi handles keep it `!Send`).
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
         let mut scope = ptr::null_mut();
-        // SAFETY: per the contract; null members were never created. The
-        // handle scope is for cleanup hooks and libuv callbacks, which run
+        // SAFETY: on the environment's thread (see above), once; null members
+        // were never created. The handle scope is for cleanup hooks and libuv callbacks, which run
         // outside any JavaScript scope.
         // Deno aborts the process on `napi_async_destroy` in a cleanup hook,
         // so outside Node the context is left to the departing environment.

@@ -161,7 +161,7 @@ static OWNERS: LazyLock<Mutex<(u16, HashSet<u16>)>> =
 
 /// A fresh owner number: the next one not in use, cycling through all of
 /// them before any is reused.
-pub(super) fn allocate_owner() -> io::Result<Owner> {
+fn allocate_owner() -> io::Result<Owner> {
     if Owner::MAX == 0 {
         // 32-bit targets: tokens have no room for owners, and pollers are
         // never shared (`epollFd(fd)` refuses).
@@ -179,6 +179,21 @@ pub(super) fn allocate_owner() -> io::Result<Owner> {
     Err(io::Error::other("too many threads use socket2"))
 }
 
-pub(super) fn free_owner(owner: Owner) {
-    lock(&OWNERS).1.remove(&owner.get());
+/// An owner number in use, given back when dropped.
+pub(super) struct OwnerNumber(Owner);
+
+impl OwnerNumber {
+    pub(super) fn allocate() -> io::Result<OwnerNumber> {
+        allocate_owner().map(OwnerNumber)
+    }
+
+    pub(super) fn get(&self) -> Owner {
+        self.0
+    }
+}
+
+impl Drop for OwnerNumber {
+    fn drop(&mut self) {
+        lock(&OWNERS).1.remove(&self.0.get());
+    }
 }

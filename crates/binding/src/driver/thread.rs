@@ -40,7 +40,7 @@ use napi::sys;
 
 use socket2_core::reactor::{Poller, Waker};
 
-use super::{check, stopped, Dispatcher, BATCH};
+use super::{check, js_string, stopped, Dispatcher, BATCH};
 use crate::state::{self, Reactor};
 
 /// How long the poller thread waits for a batch to come back before it
@@ -66,10 +66,30 @@ struct Tsfn(sys::napi_threadsafe_function);
 // until the JavaScript thread has joined it (before releasing the function).
 unsafe impl Send for Tsfn {}
 
+/// The threadsafe function as the JavaScript thread owns it: released
+/// (`abort`) when dropped.
+struct OwnedTsfn(sys::napi_threadsafe_function);
+
+impl Drop for OwnedTsfn {
+    fn drop(&mut self) {
+        // SAFETY: dropped on the environment's thread (it is made in `start`
+        // and owned by the driver, which `on_cleanup` drops there), once, and
+        // only after the poller thread, the one other user, has ended or was
+        // never started. Batches still queued come back to `deliver` with a
+        // null `env` and are freed there.
+        unsafe {
+            sys::napi_release_threadsafe_function(
+                self.0,
+                sys::ThreadsafeFunctionReleaseMode::abort,
+            );
+        }
+    }
+}
+
 /// The JavaScript thread's half: owned by the environment's cleanup hook.
 struct Driver {
     dispatcher: Dispatcher,
-    tsfn: sys::napi_threadsafe_function,
+    tsfn: OwnedTsfn,
     waker: Waker,
     stop: Arc<AtomicBool>,
     /// Hands each delivered batch back to the poller thread.
@@ -83,50 +103,22 @@ thread_local! {
 }
 
 /// Starts the poller thread for a new reactor. On failure everything made is
-/// released.
+/// released (as it is dropped).
 pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
-    let made = Reactor::with_poller_apart(BATCH)
-        .and_then(|(reactor, poller)| Ok((reactor, poller.waker()?, poller)));
-    let (reactor, waker, poller) = match made {
-        Ok(made) => made,
-        Err(err) => {
-            // SAFETY: on the current environment; nothing else holds it.
-            unsafe { dispatcher.destroy() };
-            return Err(Error::from_reason(err.to_string()));
-        }
-    };
-    let tsfn = match create_tsfn(env) {
-        Ok(tsfn) => tsfn,
-        Err(err) => {
-            // SAFETY: as above.
-            unsafe { dispatcher.destroy() };
-            return Err(err);
-        }
-    };
+    let (reactor, waker, poller) = Reactor::with_poller_apart(BATCH)
+        .and_then(|(reactor, poller)| Ok((reactor, poller.waker()?, poller)))
+        .map_err(|err| Error::from_reason(err.to_string()))?;
+    let tsfn = create_tsfn(env)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (returns, returned) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("socket2-poller".to_string())
         .spawn({
             let stop = Arc::clone(&stop);
-            let tsfn = Tsfn(tsfn);
+            let tsfn = Tsfn(tsfn.0);
             move || run(poller, tsfn, stop, returned)
         });
-    let thread = match spawned {
-        Ok(thread) => thread,
-        Err(err) => {
-            // SAFETY: no thread uses the function; released once, on the
-            // current environment, with the dispatcher.
-            unsafe {
-                sys::napi_release_threadsafe_function(
-                    tsfn,
-                    sys::ThreadsafeFunctionReleaseMode::abort,
-                );
-                dispatcher.destroy();
-            }
-            return Err(Error::from_reason(err.to_string()));
-        }
-    };
+    let thread = spawned.map_err(|err| Error::from_reason(err.to_string()))?;
     let driver = Box::into_raw(Box::new(Driver {
         dispatcher,
         tsfn,
@@ -157,15 +149,11 @@ pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
 /// A threadsafe function with no JavaScript function of its own ([`deliver`]
 /// does the calling), unlimited queue (at most one batch is ever queued),
 /// and unreferenced until a coroutine waits.
-fn create_tsfn(env: sys::napi_env) -> Result<sys::napi_threadsafe_function> {
-    let mut name = ptr::null_mut();
+fn create_tsfn(env: sys::napi_env) -> Result<OwnedTsfn> {
+    let name = js_string(env, c"socket2.poller")?;
     let mut tsfn = ptr::null_mut();
     // SAFETY: napi calls on the current environment with valid out-pointers.
     unsafe {
-        check(
-            sys::napi_create_string_utf8(env, c"socket2.poller".as_ptr(), 14, &mut name),
-            "napi_create_string_utf8",
-        )?;
         check(
             sys::napi_create_threadsafe_function(
                 env,
@@ -182,11 +170,12 @@ fn create_tsfn(env: sys::napi_env) -> Result<sys::napi_threadsafe_function> {
             ),
             "napi_create_threadsafe_function",
         )?;
-        check(
-            sys::napi_unref_threadsafe_function(env, tsfn),
-            "napi_unref_threadsafe_function",
-        )?;
     }
+    // Owned from here: released if the next call fails.
+    let tsfn = OwnedTsfn(tsfn);
+    // SAFETY: on the current environment, on a live function.
+    let status = unsafe { sys::napi_unref_threadsafe_function(env, tsfn.0) };
+    check(status, "napi_unref_threadsafe_function")?;
     Ok(tsfn)
 }
 
@@ -353,7 +342,7 @@ pub(super) fn set_active(env: sys::napi_env, active: bool) {
     // SAFETY: the cell holds the live driver (see `deliver`); we are on the
     // environment's thread, as these two calls require.
     unsafe {
-        let tsfn = (*driver).tsfn;
+        let tsfn = (*driver).tsfn.0;
         if active {
             sys::napi_ref_threadsafe_function(env, tsfn);
         } else {
@@ -377,16 +366,12 @@ unsafe extern "C" fn on_cleanup(data: *mut c_void) {
     if let Some(thread) = driver.thread.take() {
         let _ = thread.join();
     }
-    // SAFETY: the thread that called the function has ended; released once,
-    // on the environment's thread. Batches still queued come back to
-    // `deliver` with a null `env` and are freed there.
-    unsafe {
-        sys::napi_release_threadsafe_function(
-            driver.tsfn,
-            sys::ThreadsafeFunctionReleaseMode::abort,
-        );
-    }
+    // The thread that called the function has ended: release it, then close
+    // every socket, then the dispatcher goes (in that order, as dropped).
+    let Driver {
+        tsfn, dispatcher, ..
+    } = *driver;
+    drop(tsfn);
     stopped();
-    // SAFETY: on the environment's thread, once.
-    unsafe { driver.dispatcher.destroy() };
+    drop(dispatcher);
 }

@@ -15,9 +15,7 @@ use napi::sys;
 
 use std::sync::Arc;
 
-use socket2_core::reactor::Owner;
-
-use super::shared::{allocate_owner, free_owner, Inbox, Shared};
+use super::shared::{Inbox, OwnerNumber, Shared};
 use super::{check, stopped, Dispatcher, BATCH};
 use crate::state::{self, Reactor};
 
@@ -99,7 +97,68 @@ fn api() -> Option<&'static Api> {
     API.get_or_init(Api::load).as_ref()
 }
 
-/// What the libuv callbacks need; owned by the `uv_poll_t`'s data pointer.
+/// The memory of one libuv handle, owned: dropped, an initialized handle is
+/// closed (libuv frees its memory in [`on_handle_closed`]) and one libuv
+/// never saw is just freed. Made and dropped on the environment's thread.
+struct UvHandle {
+    api: &'static Api,
+    ptr: *mut c_void,
+    initialized: bool,
+}
+
+impl UvHandle {
+    /// Zeroed memory for a handle of `kind`, initialized by `init` (libuv's
+    /// `uv_*_init`, given the memory; it returns libuv's status).
+    fn new(
+        api: &'static Api,
+        kind: c_int,
+        what: &str,
+        init: impl FnOnce(*mut c_void) -> c_int,
+    ) -> Result<UvHandle> {
+        // SAFETY: `uv_handle_size(kind)` is the size of that handle type.
+        let ptr = unsafe { libc::calloc(1, (api.handle_size)(kind)) };
+        let mut handle = UvHandle {
+            api,
+            ptr,
+            initialized: false,
+        };
+        let status = if ptr.is_null() { -1 } else { init(ptr) };
+        if status != 0 {
+            return Err(Error::from_reason(format!("{what} failed ({status})")));
+        }
+        handle.initialized = true;
+        Ok(handle)
+    }
+
+    /// Hands the initialized handle to the caller, who closes it with a
+    /// close callback that frees its memory.
+    fn into_raw(self) -> *mut c_void {
+        let ptr = self.ptr;
+        std::mem::forget(self);
+        ptr
+    }
+}
+
+impl Drop for UvHandle {
+    fn drop(&mut self) {
+        if self.initialized {
+            // SAFETY: a live handle, closed once, on its loop's thread; the
+            // callback frees the `calloc` memory when libuv is done with it.
+            unsafe { (self.api.close)(self.ptr, on_handle_closed) };
+        } else {
+            // SAFETY: memory from `calloc` (or null) that libuv never saw.
+            unsafe { libc::free(self.ptr) };
+        }
+    }
+}
+
+unsafe extern "C" fn on_handle_closed(handle: *mut c_void) {
+    // SAFETY: libuv is done with the handle; its memory came from `calloc`.
+    unsafe { libc::free(handle) };
+}
+
+/// What the libuv callbacks need; owned by the `uv_poll_t`'s data pointer,
+/// reclaimed (and dropped) by its close callback, [`on_closed`].
 struct Driver {
     dispatcher: Dispatcher,
     handle: *mut c_void,
@@ -107,11 +166,12 @@ struct Driver {
     /// The poller this environment polls (its own, or another thread's).
     shared: Arc<Shared>,
     /// This environment's number in the shared poller's tokens.
-    owner: Owner,
+    owner: OwnerNumber,
     /// Events other environments polled for us; `waker` is told of them.
     inbox: Arc<Inbox>,
-    /// A `uv_async_t` whose callback, [`on_routed`], drains `inbox`.
-    waker: *mut c_void,
+    /// A `uv_async_t` whose callback, [`on_routed`], drains `inbox`; closed
+    /// (taken) before the poll handle.
+    waker: Option<UvHandle>,
 }
 
 /// A `uv_async_t` pointer that other threads may signal.
@@ -155,84 +215,42 @@ pub(super) fn start(
     dispatcher: Dispatcher,
     join: Option<Arc<Shared>>,
 ) -> Result<()> {
-    let Some(api) = api() else {
-        // SAFETY: on the current environment; nothing else holds it.
-        unsafe { dispatcher.destroy() };
-        return Err(Error::from_reason("libuv is not available"));
+    // Until the driver exists, each part made is released as it is dropped.
+    let api = api().ok_or_else(|| Error::from_reason("libuv is not available"))?;
+    let shared = match join {
+        Some(shared) => shared,
+        None => Shared::create(BATCH).map_err(|err| Error::from_reason(err.to_string()))?,
     };
-    let made = match join {
-        Some(shared) => Ok(shared),
-        None => Shared::create(BATCH),
-    }
-    .and_then(|shared| Ok((shared, allocate_owner()?)));
-    let (shared, owner) = match made {
-        Ok(made) => made,
-        Err(err) => {
-            // SAFETY: as above.
-            unsafe { dispatcher.destroy() };
-            return Err(Error::from_reason(err.to_string()));
-        }
-    };
-    let reactor = Reactor::sharing(Arc::clone(&shared.poller), owner);
+    let owner = OwnerNumber::allocate().map_err(|err| Error::from_reason(err.to_string()))?;
+    let reactor = Reactor::sharing(Arc::clone(&shared.poller), owner.get());
     let poller_fd = reactor.poller_fd();
     // The async handle that routed events wake; set up before the poll
     // handle, and torn down with it.
-    // SAFETY: `uv_handle_size(UV_ASYNC)` is the size of a `uv_async_t`.
-    let waker = unsafe { libc::calloc(1, (api.handle_size)(UV_ASYNC)) };
-    let status = match waker.is_null() {
-        true => -1,
-        // SAFETY: zeroed memory of the right size on this environment's loop;
-        // `on_routed` matches `uv_async_cb`.
-        false => unsafe { (api.async_init)(uv_loop, waker, on_routed) },
-    };
-    if status != 0 {
-        free_owner(owner);
-        // SAFETY: never initialized: plain memory (or null); the dispatcher
-        // is released on the current environment.
-        unsafe {
-            libc::free(waker);
-            dispatcher.destroy();
-        }
-        return Err(Error::from_reason(format!(
-            "uv_async_init failed ({status})"
-        )));
-    }
+    let waker = UvHandle::new(api, UV_ASYNC, "uv_async_init", |waker| {
+        // SAFETY: zeroed memory of the right size on this environment's
+        // loop; `on_routed` matches `uv_async_cb`.
+        unsafe { (api.async_init)(uv_loop, waker, on_routed) }
+    })?;
     // SAFETY: an initialized handle; it never keeps the loop alive by itself.
-    unsafe { (api.unref)(waker) };
+    unsafe { (api.unref)(waker.ptr) };
+    let handle = UvHandle::new(api, UV_POLL, "uv_poll_init", |handle| {
+        // SAFETY: zeroed memory of the right size; `uv_loop` is this
+        // environment's loop; `poller_fd` stays open as long as the reactor,
+        // which outlives the handle (both end in `on_cleanup`).
+        unsafe { (api.poll_init)(uv_loop, handle, poller_fd) }
+    })?;
 
-    // SAFETY: `uv_handle_size(UV_POLL)` is the size of a `uv_poll_t`; the
-    // memory is owned by the driver until the handle's close callback.
-    let handle = unsafe { libc::calloc(1, (api.handle_size)(UV_POLL)) };
-    let status = match handle.is_null() {
-        true => -1,
-        // SAFETY: `handle` is zeroed memory of the right size; `uv_loop` is
-        // this environment's loop; `poller_fd` stays open as long as the
-        // reactor, which outlives the handle (both end in `on_cleanup`).
-        false => unsafe { (api.poll_init)(uv_loop, handle, poller_fd) },
-    };
-    if status != 0 {
-        free_owner(owner);
-        // SAFETY: the handle was never initialized: plain memory (or null);
-        // the async handle is initialized and closed once (freed by its
-        // close callback); the dispatcher is released on the current
-        // environment.
-        unsafe {
-            libc::free(handle);
-            (api.close)(waker, on_waker_closed);
-            dispatcher.destroy();
-        }
-        return Err(Error::from_reason(format!(
-            "uv_poll_init failed ({status})"
-        )));
-    }
-
-    let signal = AsyncHandle(waker);
+    let signal = AsyncHandle(waker.ptr);
     let inbox = Arc::new(Inbox::new(Box::new(move || {
         let signal = &signal;
         // SAFETY: see `AsyncHandle`: the handle is alive while the inbox is
         // reachable from the shared poller.
         unsafe { (api.async_send)(signal.0) };
     })));
+    let waker_ptr = waker.ptr;
+    // From here the poll handle owns the driver: closing it (`close_driver`)
+    // releases everything.
+    let handle = handle.into_raw();
     let driver = Box::into_raw(Box::new(Driver {
         dispatcher,
         handle,
@@ -240,21 +258,20 @@ pub(super) fn start(
         shared,
         owner,
         inbox,
-        waker,
+        waker: Some(waker),
     }));
     // SAFETY: the async handle is initialized; its data is the driver, which
-    // outlives it (both are closed by `on_cleanup`, the driver freed after).
-    unsafe { (api.set_data)(waker, driver.cast()) };
+    // outlives it (the handle is closed before the poll handle).
+    unsafe { (api.set_data)(waker_ptr, driver.cast()) };
     // SAFETY: `driver` is a fresh allocation owned by the handle from now on
     // (freed in `on_closed`, which every path below reaches through
-    // `uv_close`); the handle is initialized; `on_poll` matches `uv_poll_cb`.
+    // `close_driver`); the handle is initialized; `on_poll` matches
+    // `uv_poll_cb`.
     unsafe {
         (api.set_data)(handle, driver.cast());
         let status = (api.poll_start)(handle, UV_READABLE, on_poll);
         if status != 0 {
-            free_owner(owner);
-            (api.close)(waker, on_waker_closed);
-            (api.close)(handle, on_closed);
+            close_driver(api, driver);
             return Err(Error::from_reason(format!(
                 "uv_poll_start failed ({status})"
             )));
@@ -270,10 +287,7 @@ pub(super) fn start(
             ),
             "napi_add_async_cleanup_hook",
         ) {
-            free_owner(owner);
-            (api.poll_stop)(handle);
-            (api.close)(waker, on_waker_closed);
-            (api.close)(handle, on_closed);
+            close_driver(api, driver);
             return Err(err);
         }
     }
@@ -281,7 +295,9 @@ pub(super) fn start(
     state::install(env, reactor);
     // SAFETY: `driver` is live (owned by the handle until `on_closed`).
     let driver = unsafe { &*driver };
-    driver.shared.join(driver.owner, Arc::clone(&driver.inbox));
+    driver
+        .shared
+        .join(driver.owner.get(), Arc::clone(&driver.inbox));
     Ok(())
 }
 
@@ -313,7 +329,7 @@ unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int
         // SAFETY: see above.
         let drained = unsafe {
             driver.dispatcher.with_events(|out| {
-                let (kept, taken) = driver.shared.drain(driver.owner, out)?;
+                let (kept, taken) = driver.shared.drain(driver.owner.get(), out)?;
                 let live = state::with_reactor(|reactor| reactor.retain_live(out, kept));
                 Ok::<_, std::io::Error>((live.unwrap_or(0), taken))
             })
@@ -354,9 +370,19 @@ unsafe extern "C" fn on_routed(waker: *mut c_void) {
     }
 }
 
-unsafe extern "C" fn on_waker_closed(waker: *mut c_void) {
-    // SAFETY: libuv is done with the handle; its memory came from `calloc`.
-    unsafe { libc::free(waker) };
+/// Closes the async handle, then the poll handle, whose close callback
+/// ([`on_closed`]) drops the driver.
+///
+/// # Safety
+/// `driver` is the live driver of an initialized poll handle; on the
+/// environment's thread; once.
+unsafe fn close_driver(api: &Api, driver: *mut Driver) {
+    // SAFETY: per the contract; nothing signals the async handle any more
+    // (its environment has left the shared poller, or never joined it).
+    unsafe {
+        drop((*driver).waker.take());
+        (api.close)((*driver).handle, on_closed);
+    }
 }
 
 /// The environment is shutting down: stop watching, close every socket, and
@@ -368,26 +394,25 @@ unsafe extern "C" fn on_cleanup(_hook: sys::napi_async_cleanup_hook_handle, data
     // SAFETY: `driver` is the live driver registered with this hook; the
     // handle stops watching the poller fd before the reactor closes it.
     unsafe {
-        let handle = (*driver).handle;
         // No more routed events for us: from here they are dropped, and
         // nobody signals the async handle after this returns.
-        (*driver).shared.leave((*driver).owner);
-        free_owner((*driver).owner);
-        (api.poll_stop)(handle);
-        (api.close)((*driver).waker, on_waker_closed);
+        (*driver).shared.leave((*driver).owner.get());
+        (api.poll_stop)((*driver).handle);
+        drop((*driver).waker.take());
         stopped();
-        (api.close)(handle, on_closed);
+        (api.close)((*driver).handle, on_closed);
     }
 }
 
 unsafe extern "C" fn on_closed(handle: *mut c_void) {
     let Some(api) = api() else { return };
     // SAFETY: libuv is done with the handle; its data is the boxed driver,
-    // reclaimed exactly once here, on the environment's thread.
+    // reclaimed exactly once here, on the environment's thread (dropping it
+    // releases the dispatcher and the owner number).
     unsafe {
         let driver = Box::from_raw(driver_of(api, handle));
         let cleanup = driver.cleanup;
-        driver.dispatcher.destroy();
+        drop(driver);
         libc::free(handle);
         if !cleanup.is_null() {
             sys::napi_remove_async_cleanup_hook(cleanup);

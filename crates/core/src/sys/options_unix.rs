@@ -158,18 +158,7 @@ where_os!(any(
         }
     }
 
-    /// `setsockopt(TCP_KEEPIDLE | TCP_KEEPINTVL | TCP_KEEPCNT)` through
-    /// socket2's `set_tcp_keepalive`, which also turns `SO_KEEPALIVE` on.
-    pub fn set_keepalive_param(socket: &socket2::Socket, param: KeepaliveParam, value: u32) -> io::Result<()> {
-        let none = socket2::TcpKeepalive::new();
-        let time = Duration::from_secs(u64::from(value));
-        let params = match param {
-            KeepaliveParam::Idle => none.with_time(time),
-            KeepaliveParam::Interval => none.with_interval(time),
-            KeepaliveParam::Count => none.with_retries(value),
-        };
-        socket.set_tcp_keepalive(&params)
-    }
+    set_keepalive_param_via_socket2!();
 } else {
     pub fn keepalive_param(_socket: &socket2::Socket, _param: KeepaliveParam) -> io::Result<u32> {
         Err(not_supported())

@@ -2,7 +2,6 @@
 //! there, answer `WSAENOPROTOOPT` ("not supported").
 
 use std::io;
-use std::time::Duration;
 
 use crate::options::KeepaliveParam;
 
@@ -52,6 +51,8 @@ pub fn set_traffic_class(_socket: &socket2::Socket, _class: u32) -> io::Result<(
     Err(not_supported())
 }
 
+set_keepalive_param_via_socket2!();
+
 /// `getsockopt(TCP_KEEPCNT)`; Winsock's idle time and interval are
 /// write-only (`SIO_KEEPALIVE_VALS`).
 pub fn keepalive_param(socket: &socket2::Socket, param: KeepaliveParam) -> io::Result<u32> {
@@ -59,22 +60,4 @@ pub fn keepalive_param(socket: &socket2::Socket, param: KeepaliveParam) -> io::R
         KeepaliveParam::Count => socket.tcp_keepalive_retries(),
         KeepaliveParam::Idle | KeepaliveParam::Interval => Err(not_supported()),
     }
-}
-
-/// `SIO_KEEPALIVE_VALS` / `TCP_KEEPCNT` through socket2's
-/// `set_tcp_keepalive` (which turns `SO_KEEPALIVE` on; Windows resets the
-/// parameter not given to its default).
-pub fn set_keepalive_param(
-    socket: &socket2::Socket,
-    param: KeepaliveParam,
-    value: u32,
-) -> io::Result<()> {
-    let none = socket2::TcpKeepalive::new();
-    let time = Duration::from_secs(u64::from(value));
-    let params = match param {
-        KeepaliveParam::Idle => none.with_time(time),
-        KeepaliveParam::Interval => none.with_interval(time),
-        KeepaliveParam::Count => none.with_retries(value),
-    };
-    socket.set_tcp_keepalive(&params)
 }

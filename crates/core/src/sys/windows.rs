@@ -110,8 +110,8 @@ impl Source {
     pub fn new(socket: socket2::Socket, kind: Kind) -> io::Result<Source> {
         let raw = socket.as_raw_socket();
         let owner = match kind {
-            Kind::Tcp => Owner::Tcp(mio::net::TcpStream::from_std(socket.into())),
-            Kind::Udp => Owner::Udp(mio::net::UdpSocket::from_std(socket.into())),
+            Kind::Stream => Owner::Tcp(mio::net::TcpStream::from_std(socket.into())),
+            Kind::Datagram => Owner::Udp(mio::net::UdpSocket::from_std(socket.into())),
             Kind::Raw => return Err(io::Error::from_raw_os_error(WSAEOPNOTSUPP)),
         };
         // SAFETY: `raw` is the open `SOCKET` now owned by `owner`, which lives
