@@ -128,7 +128,7 @@ let workDir: string | undefined
 
 test.before('pack the release and install it into a fresh project', async (t) => {
   t.timeout(110_000)
-  const built = join(repo, binaryFile)
+  const built = join(repo, 'dist', binaryFile)
   if (!existsSync(built)) throw new Error(`${binaryFile} is not built: run \`npm run build\` first`)
   const dir = mkdtempSync(join(tmpdir(), 'socket2-release-'))
   workDir = dir
@@ -200,9 +200,13 @@ test('the environment has no Rust toolchain', async (t) => {
 test('the tarballs hold the built package only', (t) => {
   t.log(`${manifest.name}: ${release.rootFiles.join(', ')}`)
   t.log(`${platformPackage}: ${release.platformFiles.join(', ')}`)
-  const shipped = /^(package\.json|README\.md|LICENSE|index\.(js|mjs|d\.ts|d\.mts)|binding\.(js|d\.ts)|src\/[\w-]+\.(js|d\.ts))$/
+  // The build folder alone: compiled TypeScript and napi-rs's loader, no
+  // sources (a consumer's TypeScript would check those instead of the
+  // declarations) and no addon (that is the platform package's).
+  const shipped = /^(package\.json|README\.md|LICENSE|dist\/(index\.(js|mjs|d\.ts|d\.mts)|binding\.(js|d\.ts)|src\/[\w-]+\.(js|d\.ts)))$/
   t.deepEqual(release.rootFiles.filter((f) => !shipped.test(f)), [], 'files outside the deliberate list')
-  for (const entry of ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'binding.js', 'binding.d.ts', 'src/native.js']) {
+  const entries = ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'binding.js', 'binding.d.ts', 'src/native.js', 'src/native.d.ts']
+  for (const entry of entries.map((file) => `dist/${file}`)) {
     t.true(release.rootFiles.includes(entry), `${entry} is missing`)
   }
   t.deepEqual(release.platformFiles, ['README.md', binaryFile, 'package.json'].sort())
@@ -320,6 +324,50 @@ for (const [resolution, files] of [
   })
 }
 
+test('a strict TypeScript consumer sees no errors inside our declarations', async (t) => {
+  // The strictest common settings, with the declarations checked too (no
+  // skipLibCheck): only dist/*.d.ts may be read, never our sources.
+  const dir = join(release.project, 'strict')
+  mkdirSync(dir, { recursive: true })
+  const compilerOptions = {
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitOverride: true,
+    noPropertyAccessFromIndexSignature: true,
+    skipLibCheck: false,
+    noEmit: true,
+    target: 'es2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    types: ['node'],
+    typeRoots: [join(repo, 'node_modules', '@types')],
+  }
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.mts', 'consumer.cts'] }))
+  writeFileSync(join(dir, 'consumer.mts'), consumerEsm)
+  writeFileSync(join(dir, 'consumer.cts'), consumerCjs)
+  const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc')
+  const out = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], dir, release.env)
+  const ours = out.stdout.split('\n').filter((line) => line.includes(`node_modules/${manifest.name}/`))
+  t.true(ours.length > 0 && ours.every((file) => /\/dist\/.*\.d\.(ts|mts)$/.test(file.trim())), ours.join('\n'))
+  const diagnostics = out.stdout.split('\n').filter((line) => /error TS\d+/.test(line))
+  t.deepEqual(diagnostics.filter((line) => line.includes(`node_modules/${manifest.name}/`)), [], 'errors inside our declarations')
+  t.is(out.code, 0, diagnostics.join('\n'))
+})
+
+/**
+ * The message of the error an uncaught throw printed, without Node's source
+ * excerpt above it and the stack below it: what a user reads first, for the
+ * log (the assertions still see the whole of stderr).
+ */
+function thrownMessage(stderr: string): string {
+  const lines = stderr.split('\n')
+  const start = lines.findIndex((line) => /^\w*Error\b/.test(line))
+  const rest = start < 0 ? lines : lines.slice(start)
+  const end = rest.findIndex((line) => /^\s+at /.test(line))
+  return (end < 0 ? rest : rest.slice(0, end)).join('\n').trim()
+}
+
 test('without its platform package, the error names the platform and the fix', async (t) => {
   // What --omit=optional (or a lockfile from another platform) leaves behind.
   const project = join(release.dir, 'no-optional')
@@ -330,7 +378,7 @@ test('without its platform package, the error names the platform and the fix', a
   t.false(existsSync(join(project, 'node_modules', platformPackage)))
   const out = await run(process.execPath, ['-e', `require('${manifest.name}')`], project, release.env)
   t.not(out.code, 0)
-  t.log(out.stderr)
+  t.log(thrownMessage(out.stderr))
   t.regex(out.stderr, new RegExp(`no native binary could be loaded for ${platform} \\(process\\.platform=${process.platform}, process\\.arch=${process.arch}`))
   t.true(out.stderr.includes(`npm install --include=optional ${manifest.name}`))
   t.false(out.stderr.includes('Cannot find native binding'), "the loader's error chain leaked")
@@ -344,7 +392,7 @@ test('when the installed binary fails to load, the error gives the reason', asyn
   writeFileSync(join(project, 'node_modules', platformPackage, binaryFile), 'not a shared library\n')
   const out = await run(process.execPath, ['-e', `require('${manifest.name}')`], project, release.env)
   t.not(out.code, 0)
-  t.log(out.stderr)
+  t.log(thrownMessage(out.stderr))
   const reason = new RegExp(`${platformPackage} is installed but its binary failed to load: .*${binaryFile}`)
   t.regex(out.stderr, reason)
   t.false(out.stderr.includes('Cannot find native binding'), "the loader's error chain leaked")
@@ -355,7 +403,7 @@ test('on a platform with no prebuilt binary, the error lists the ones there are'
   writeFileSync(join(release.project, 'elsewhere.cjs'), "Object.defineProperty(process, 'arch', { value: 'mips' })\n")
   const out = await run(process.execPath, ['-r', './elsewhere.cjs', '-e', `require('${manifest.name}')`], release.project, release.env)
   t.not(out.code, 0)
-  t.log(out.stderr)
+  t.log(thrownMessage(out.stderr))
   const elsewhere = platform.replace(process.arch, 'mips')
   t.true(out.stderr.includes(`There is no prebuilt binary for ${elsewhere}; prebuilt: ${platform}.`), out.stderr)
   t.true(out.stderr.includes('To build from source'))

@@ -3,8 +3,8 @@
 // (root): without it the echo tests are skipped, with the reason in their
 // title and on the console, and the access_denied test runs in-process.
 
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 import test, { type ExecutionContext } from 'ava'
@@ -179,6 +179,24 @@ testIf(noRaw4, 'a raw socket receives what another sends it, with the sender add
 
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
 
+/**
+ * A world-readable copy (0755, under /tmp whatever TMPDIR says) of what the
+ * unprivileged fixture loads: package.json, the compiled package with its
+ * addon (dist/), and the fixture itself.
+ */
+function readableCopy(): string {
+  const repo = join(__dirname, '..')
+  if (!existsSync(join(repo, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `npm run build` first')
+  const dir = mkdtempSync(join('/tmp', 'socket2-raw-'))
+  chmodSync(dir, 0o755)
+  copyFileSync(join(repo, 'package.json'), join(dir, 'package.json'))
+  cpSync(join(repo, 'dist'), join(dir, 'dist'), { recursive: true })
+  mkdirSync(join(dir, '__test__', 'fixtures'), { recursive: true })
+  copyFileSync(join(__dirname, 'fixtures', 'raw-unprivileged.js'), join(dir, '__test__', 'fixtures', 'raw-unprivileged.js'))
+  execFileSync('chmod', ['-R', 'a+rX', dir])
+  return dir
+}
+
 test('without the privilege, raw() returns [null, "access_denied", code]', async (t) => {
   if (process.platform === 'win32') {
     // The Windows build offers no raw sockets, privileged or not.
@@ -196,12 +214,16 @@ test('without the privilege, raw() returns [null, "access_denied", code]', async
   // Privileged: prove it in a child that drops to nobody (setuid from root
   // clears the capabilities).
   if (setpriv === undefined) return t.fail('running privileged and setpriv(1) is missing: cannot drop privileges')
-  const fixture = join(__dirname, 'fixtures', 'raw-unprivileged.ts')
+  // nobody may not be able to read the checkout (a clone under a private
+  // directory): run the fixture and the compiled package from a copy it can.
+  const copy = readableCopy()
+  t.teardown(() => rmSync(copy, { recursive: true, force: true }))
+  const fixture = join(copy, '__test__', 'fixtures', 'raw-unprivileged.js')
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       setpriv,
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', fixture],
-      { cwd: join(__dirname, '..'), timeout: 20_000, env: { ...process.env, HOME: '/tmp' } },
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, fixture],
+      { cwd: copy, timeout: 20_000, env: { ...process.env, HOME: '/tmp' } },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
     )
   })

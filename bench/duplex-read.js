@@ -14,7 +14,7 @@
 
 const net = require('node:net')
 const { spawn } = require('node:child_process')
-const socket = require('../index.js')
+const socket = require('../dist/index.js')
 
 const MODES = ['bulk', 'small']
 

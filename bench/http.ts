@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
     pinned: pinning,
     load_tool: useWrk ? 'wrk -t1' : 'bench/http-load.js',
-    addon: addon ?? 'the shared build next to binding.js',
+    addon: addon ?? 'the shared build next to dist/binding.js',
     load_average: { before: loadBefore, after: loadAfter },
     options: { warmup, duration, reps },
     results,

@@ -94,7 +94,7 @@ export function plainNodeScript(script: string, args: string[] = []): [string, s
 /**
  * The private copy of the release addon the benchmark's socket2 processes
  * load (through napi-rs's `NAPI_RS_NATIVE_LIBRARY_PATH` override). The
- * shared `socket2.<platform>.node` next to binding.js is rebuilt by whoever
+ * shared `socket2.<platform>.node` next to dist/binding.js is rebuilt by whoever
  * runs `npm run build:debug` in this tree, possibly in the middle of a run.
  */
 const ADDON_COPY = path.join(ROOT, '.bench', 'socket2-release.node')

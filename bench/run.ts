@@ -35,7 +35,7 @@
 // Results: bench/results/latest.json.
 //
 // The socket2 processes load a private copy of the release addon
-// (.bench/socket2-release.node), not the shared one next to binding.js,
+// (.bench/socket2-release.node), not the shared one next to dist/binding.js,
 // which other work in this tree may rebuild in debug mode during a run.
 
 import { execFileSync } from 'node:child_process'
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
   if (build) {
     console.error('building the bench crate and the addon (release)...')
     runOrThrow('cargo', ['build', '--release', '-p', 'socket2-bench'])
-    // The servers run the compiled package (index.js), as users do.
+    // The servers run the compiled package (dist/index.js), as users do.
     runOrThrow('npx', ['tsc', '-p', 'tsconfig.json'])
   }
   const addon = useReleaseAddon(build)
@@ -314,7 +314,7 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? 'unknown',
     pinned: pinning,
-    addon: addon ?? 'the shared build next to binding.js',
+    addon: addon ?? 'the shared build next to dist/binding.js',
     load_average: { before: loadBefore, after: loadAfter },
     options: { warmup, duration, reps, connections: counts, message_bytes: 64 },
     echo,

@@ -172,10 +172,10 @@ if [ "$mode" = all ] || [ "$mode" = js ]; then
   if x86_64-w64-mingw32-objdump -p "$dll" | grep -qi 'DLL Name: libnode'; then die "$dll imports libnode.dll"; fi
 
   log "compile the package and its tests to JavaScript (scripts/wine/tsconfig.json)"
-  [ -f binding.js ] || npm run build:native >/dev/null || die "binding.js is missing and npm run build:native failed"
+  [ -f dist/binding.js ] || npm run build:native >/dev/null || die "dist/binding.js is missing and npm run build:native failed"
   rm -rf "$stage"
   node_modules/.bin/tsc -p scripts/wine/tsconfig.json || die "tsc failed"
-  cp binding.js "$stage/"
+  cp dist/binding.js "$stage/"
   # Specs added after the Windows port that are not yet ported to it: said
   # here, not run (each still runs on Linux in npm test).
   while IFS='|' read -r spec why; do

@@ -57,7 +57,7 @@ function isInstalled(id: string): boolean {
 
 /** What went wrong and what to do about it, for a failed load. */
 function missingBinaryMessage(error: unknown): string {
-  const manifest = require('../package.json') as Manifest
+  const manifest = require('socket2/package.json') as Manifest
   const { name: platform, libc } = platformName()
   const where = `process.platform=${process.platform}, process.arch=${process.arch}` + (libc ? `, libc=${libc}` : '')
   const prefix = `${manifest.name}-`

@@ -53,7 +53,7 @@ process.on('SIGTERM', () => {
 })
 
 function serveSocket2() {
-  const socket = require('../../index.js')
+  const socket = require('../../dist/index.js')
 
   async function serve(conn) {
     conn.setopt('nodelay', true)

@@ -7,7 +7,7 @@
 // Prints the port on stdout once it accepts connections.
 'use strict'
 
-const socket = require('../../index.js')
+const socket = require('../../dist/index.js')
 const { portFlag } = require('./args.js')
 const { createServer } = require('./http-handler.js')
 

@@ -38,7 +38,7 @@ function report(count) {
 }
 
 if (impl === 'socket2') {
-  const socket = require('../../index.js')
+  const socket = require('../../dist/index.js')
   const shared = Buffer.alloc(64)
   async function wait(conn) {
     for (;;) {

@@ -2,7 +2,7 @@
 // connection, each with one reusable buffer, echoing with `recv`/`send`.
 //
 // Plain JavaScript run by plain `node`, against the compiled package
-// (`npm run build` emits index.js), exactly as users run it: no TypeScript
+// (`npm run build` emits dist/index.js), exactly as users run it: no TypeScript
 // loader in the measured process (tsx wraps every closure in a
 // `__name(fn)` → `Object.defineProperty` call, which is not what ships).
 //
@@ -10,7 +10,7 @@
 // Prints the port on stdout once it accepts connections.
 'use strict'
 
-const socket = require('../../index.js')
+const socket = require('../../dist/index.js')
 const { portFlag } = require('./args.js')
 
 // Per connection, so it stays small: 256 connections × 64 KiB would be

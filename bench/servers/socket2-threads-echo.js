@@ -13,7 +13,7 @@
 
 const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads')
 
-const socket = require('../../index.js')
+const socket = require('../../dist/index.js')
 const { answerReports, counters, flagValue, threadCpuNs } = require('./threads-report.js')
 
 function must(result, what) {

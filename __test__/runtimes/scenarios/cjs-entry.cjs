@@ -1,10 +1,10 @@
 // The CommonJS entry: require() loads it, and it is the same instance (one
 // poller) as the ESM entry.
 
-const socket = require('../../../index.js')
+const socket = require('../../../dist/index.js')
 
 async function main() {
-  const esm = await import('../../../index.mjs')
+  const esm = await import('../../../dist/index.mjs')
   if (esm.tcp !== socket.tcp) throw new Error('import and require() gave two instances')
   const [server, err] = socket.tcp()
   if (err) throw new Error(err)

@@ -5,7 +5,7 @@
 // `PASS …` line; any failure throws (a non-zero exit). The runner
 // (`../runner.cjs`) kills a scenario that does not finish in time.
 
-import * as socket from '../../../index.mjs'
+import * as socket from '../../../dist/index.mjs'
 
 export { socket }
 
