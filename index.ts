@@ -20,8 +20,8 @@ export { SocketDuplex, connectDuplex } from './src/duplex.js'
 export type { ConnectDuplexOptions, SocketDuplexError, SocketDuplexOptions } from './src/duplex.js'
 export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
-export { adopt, detachedCount, release } from './src/threads-share.js'
-export type { SocketDescriptor, SocketOf } from './src/threads-share.js'
+export { adopt, detachedCount, release } from './src/workers.js'
+export type { SocketDescriptor, SocketOf } from './src/workers.js'
 export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'
 
 /** Monotonic time in seconds: the clock `expires` arguments are measured on. */
@@ -40,8 +40,8 @@ export function clock(): number {
  * thread that owns each socket. Throws `TypeError` for a non-integer, and
  * an `Error` saying why when this thread already has a poller (a socket
  * was opened, or `epollFd()` was called), when `fd` is not a socket2
- * poller of this process, or under the thread driver (Bun, Deno, Windows,
- * `SOCKET2_DRIVER=thread`).
+ * poller of this process, or under the poller-thread driver (Bun, Deno, Windows,
+ * `SOCKET2_DRIVER=poller-thread`).
  */
 export function epollFd(): number | null
 export function epollFd(fd: number): [true]
@@ -74,11 +74,11 @@ export function iocp(handle?: unknown): never {
 
 /**
  * Which driver carries readiness to JavaScript in this thread: `'libuv'`
- * (a `uv_poll` on Node's loop) or `'thread'` (a poller thread); `null` before
+ * (a `uv_poll` on Node's loop) or `'poller-thread'` (a poller on an OS thread of its own); `null` before
  * the first socket opens.
  */
-export function driverName(): 'libuv' | 'thread' | null {
-  return native.driverName() as 'libuv' | 'thread' | null
+export function driverName(): 'libuv' | 'poller-thread' | null {
+  return native.driverName() as 'libuv' | 'poller-thread' | null
 }
 
 /** What is open and waiting in this thread, for leak checks and diagnostics. */

@@ -27,7 +27,7 @@ const cases: Array<[mode: string, count: number, what: string, env?: NodeJS.Proc
   ['microtask', 30_000, 'only `await null` between sockets: no loop turn, so the out-of-fds path reclaims them'],
   ['sync', 30_000, 'no await at all: the out-of-fds path reclaims them'],
   ['pairs', 10_000, 'connected loopback pairs (3 fds each), also through accept()'],
-  ['turn', 20_000, 'under the thread driver', { SOCKET2_DRIVER: 'thread' }],
+  ['turn', 20_000, 'under the poller-thread driver', { SOCKET2_DRIVER: 'poller-thread' }],
 ]
 
 for (const [mode, count, what, env] of cases) {

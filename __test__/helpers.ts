@@ -74,13 +74,13 @@ export function openFds(): number {
 
 /**
  * How many fds the event-loop driver keeps open once started: the poller's
- * epoll fd; the thread driver (`SOCKET2_DRIVER=thread`) adds a dup of it, to
+ * epoll fd; the poller-thread driver (`SOCKET2_DRIVER=poller-thread`) adds a dup of it, to
  * register sockets while the poller thread waits, and the eventfd that wakes
  * that thread.
  */
 export function driverFds(): number {
-  const driver = driverName() ?? (process.env.SOCKET2_DRIVER === 'thread' ? 'thread' : 'libuv')
-  return driver === 'thread' ? 3 : 1
+  const driver = driverName() ?? (process.env.SOCKET2_DRIVER === 'poller-thread' ? 'poller-thread' : 'libuv')
+  return driver === 'poller-thread' ? 3 : 1
 }
 
 /**

@@ -1,7 +1,7 @@
 // The runtime-independent part of the suite under every runtime socket2
 // supports: each scenario in runtimes/scenarios (plain ESM, one CommonJS)
 // runs against the compiled package in a child process of `node` (libuv
-// driver), `node` with SOCKET2_DRIVER=thread, `bun` and `deno` (thread
+// driver), `node` with SOCKET2_DRIVER=poller-thread, `bun` and `deno` (poller-thread
 // driver), with a hard timeout, so a hang is a failure and not a stuck
 // suite. One ava test per runtime × scenario; a runtime that is not
 // installed (or whose binary does not start) gets its tests skipped, with
@@ -16,7 +16,7 @@ import { probe, runScenario, runtimes, scenarios } from './runtimes/runner.cjs'
 
 // echo-process.mjs drives its server with crates/bench's native load
 // generator when it is built (the runner passes it on): only a client that
-// fast hits the window in which Deno lost the thread driver's wake-up.
+// fast hits the window in which Deno lost the poller-thread driver's wake-up.
 test.before('build the native load generator (crates/bench loadgen)', (t) => {
   const built = spawnSync('cargo', ['build', '--release', '--locked', '-p', 'socket2-bench', '--bin', 'loadgen'], {
     cwd: join(__dirname, '..'),

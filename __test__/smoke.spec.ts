@@ -24,8 +24,8 @@ test('driverName() names the driver once a socket is open', (t) => {
   const [s, err] = socket.tcp()
   if (err) return t.fail(err)
   // Without SOCKET2_DRIVER: the libuv driver (a uv_poll on Node's loop), but
-  // on Windows, where it is always the thread driver.
-  const expected = process.env.SOCKET2_DRIVER === 'thread' || process.platform === 'win32' ? 'thread' : 'libuv'
+  // on Windows, where it is always the poller-thread driver.
+  const expected = process.env.SOCKET2_DRIVER === 'poller-thread' || process.platform === 'win32' ? 'poller-thread' : 'libuv'
   t.is(socket.driverName(), expected)
   s.close()
 })

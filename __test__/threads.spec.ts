@@ -359,7 +359,7 @@ async function pingPong(rounds: number): Promise<boolean> {
   return intact
 }
 
-const libuv = process.platform !== 'win32' && process.env.SOCKET2_DRIVER !== 'thread'
+const libuv = process.platform !== 'win32' && process.env.SOCKET2_DRIVER !== 'poller-thread'
 
 test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round trips in each thread, events routed to their owner', async (t) => {
   if (!libuv) return t.pass('a shared poller needs the libuv driver')

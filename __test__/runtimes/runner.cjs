@@ -2,7 +2,7 @@
 // package under Node, Bun and Deno, each scenario in a child process with a
 // hard timeout: a hang is killed and reported as a failure.
 //
-//   node __test__/runtimes/runner.cjs [node|node-thread|bun|deno ...]
+//   node __test__/runtimes/runner.cjs [node|node-poller-thread|bun|deno ...]
 //
 // prints one line per runtime × scenario and exits non-zero if any failed;
 // a runtime that is not installed is reported as skipped, with the reason.
@@ -26,16 +26,16 @@ function scenarios() {
 
 /**
  * The runtimes: how to run a file under each, and which driver it must
- * get. `node-thread` is Node with SOCKET2_DRIVER=thread, the driver Bun,
+ * get. `node-poller-thread` is Node with SOCKET2_DRIVER=poller-thread, the driver Bun,
  * Deno and Windows use, on the runtime with the reference behaviour.
  */
 const runtimes = {
   node: { bin: process.execPath, args: [], env: { SOCKET2_DRIVER: 'auto' }, driver: 'libuv' },
-  'node-thread': { bin: process.execPath, args: [], env: { SOCKET2_DRIVER: 'thread' }, driver: 'thread' },
-  bun: { bin: 'bun', args: [], env: {}, driver: 'thread' },
+  'node-poller-thread': { bin: process.execPath, args: [], env: { SOCKET2_DRIVER: 'poller-thread' }, driver: 'poller-thread' },
+  bun: { bin: 'bun', args: [], env: {}, driver: 'poller-thread' },
   // -A: a native addon needs --allow-ffi, the scenarios also need net, read,
   // write (temporary Unix socket paths) and env.
-  deno: { bin: 'deno', args: ['run', '-A'], env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, driver: 'thread' },
+  deno: { bin: 'deno', args: ['run', '-A'], env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, driver: 'poller-thread' },
 }
 
 /**

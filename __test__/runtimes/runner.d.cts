@@ -5,7 +5,7 @@ export interface Runtime {
   args: string[]
   env: Record<string, string>
   /** The driver socket2 must choose under this runtime. */
-  driver: 'libuv' | 'thread'
+  driver: 'libuv' | 'poller-thread'
 }
 
 export type Probe = { ok: true; bin: string; version: string } | { ok: false; reason: string }

@@ -1,4 +1,4 @@
-// JavaScript busy for longer than the thread driver waits before repeating
+// JavaScript busy for longer than the poller-thread driver waits before repeating
 // a wake-up (2 ms, doubling to 128 ms): while the main thread spins, the
 // poller thread's batch waits and it nudges several times; every byte must
 // still arrive once and in order, and nothing may be dispatched twice.

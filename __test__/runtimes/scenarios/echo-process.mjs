@@ -2,7 +2,7 @@
 // response round trips as fast as they go, so each request arrives just as
 // this process finishes the previous one and goes back to sleep in the
 // runtime's event loop, with nothing else here to wake it. A wake-up the
-// loop loses there stalls the server (Deno lost the thread driver's
+// loop loses there stalls the server (Deno lost the poller-thread driver's
 // hand-off this way: a hang, or seconds-long stalls when a timer woke it).
 // Fails if the server ever went 1 s without a request while the client
 // ran, or hangs (the runner's timeout). Measured under Deno with loadgen,

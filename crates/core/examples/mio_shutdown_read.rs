@@ -1,6 +1,6 @@
 //! mio alone, none of our code: one thread waits in `Poll::poll` for a TCP
 //! socket to become readable while another calls `shutdown(Read)` on it, as
-//! our thread driver does with `shutdown('r')` on a socket a coroutine waits
+//! our poller-thread driver does with `shutdown('r')` on a socket a coroutine waits
 //! on. Prints how long `shutdown` took and whether the poll woke.
 //!
 //!   cargo run -p socket2-core --example mio_shutdown_read

@@ -29,9 +29,9 @@ use napi_derive::napi;
 
 use crate::state;
 
+mod poller_thread;
 #[cfg(unix)]
 mod shared;
-mod thread;
 #[cfg(unix)]
 mod uv;
 
@@ -43,7 +43,7 @@ const BATCH: usize = crate::constants::DISPATCH_BATCH as usize;
 enum Choice {
     Auto,
     Libuv,
-    Thread,
+    PollerThread,
 }
 
 impl Choice {
@@ -53,15 +53,17 @@ impl Choice {
             Ok(value) => match value.as_str() {
                 "" | "auto" => Ok(Choice::Auto),
                 "libuv" => Ok(Choice::Libuv),
-                "thread" => Ok(Choice::Thread),
+                "poller-thread" => Ok(Choice::PollerThread),
                 other => Err(Error::new(
                     Status::InvalidArg,
-                    format!("SOCKET2_DRIVER must be 'auto', 'libuv' or 'thread', not '{other}'"),
+                    format!(
+                        "SOCKET2_DRIVER must be 'auto', 'libuv' or 'poller-thread', not '{other}'"
+                    ),
                 )),
             },
             Err(std::env::VarError::NotUnicode(_)) => Err(Error::new(
                 Status::InvalidArg,
-                "SOCKET2_DRIVER must be 'auto', 'libuv' or 'thread'",
+                "SOCKET2_DRIVER must be 'auto', 'libuv' or 'poller-thread'",
             )),
         }
     }
@@ -106,14 +108,14 @@ pub fn set_shared_poller(env: Env, fd: i32) -> Result<()> {
                  (and before epollFd() without an argument): its own poller exists already",
             ));
         }
-        let on_libuv = Choice::from_env()? != Choice::Thread
+        let on_libuv = Choice::from_env()? != Choice::PollerThread
             && runs_on_node(env.raw())
             && uv::event_loop(env.raw()).is_some();
         if !on_libuv || socket2_core::Owner::MAX == 0 {
             return Err(Error::new(
                 Status::GenericFailure,
                 "socket.epollFd(fd): sharing a poller needs the libuv driver \
-                 (Node, not SOCKET2_DRIVER=thread, Bun or Deno) on a 64-bit system",
+                 (Node, not SOCKET2_DRIVER=poller-thread, Bun or Deno) on a 64-bit system",
             ));
         }
         let Some(found) = shared::Shared::find(fd) else {
@@ -158,11 +160,11 @@ pub fn init(env: Env, events: Unknown, dispatch: Unknown) -> Result<String> {
 }
 
 /// libuv when the runtime has it and nothing asks otherwise; the thread
-/// driver when it does not (or `SOCKET2_DRIVER=thread` says to act as if).
+/// driver when it does not (or `SOCKET2_DRIVER=poller-thread` says to act as if).
 #[cfg(unix)]
 fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
     let uv_loop = match choice {
-        Choice::Thread => None,
+        Choice::PollerThread => None,
         Choice::Auto | Choice::Libuv if dispatcher.on_node => uv::event_loop(env),
         Choice::Auto | Choice::Libuv => None,
     };
@@ -175,9 +177,9 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
         (None, Choice::Libuv) => Err(Error::new(
             Status::GenericFailure,
             "SOCKET2_DRIVER=libuv, but this runtime does not expose libuv to \
-                 native addons; unset it to use the thread driver",
+                 native addons; unset it to use the poller-thread driver",
         )),
-        (None, _) => thread::start(env, dispatcher).map(|()| "thread"),
+        (None, _) => poller_thread::start(env, dispatcher).map(|()| "poller-thread"),
     }
 }
 
@@ -208,7 +210,7 @@ fn runs_on_node(env: sys::napi_env) -> bool {
 }
 
 /// IOCP completion ports cannot be watched by libuv's `uv_poll_t`, so
-/// Windows always runs the thread driver.
+/// Windows always runs the poller-thread driver.
 #[cfg(windows)]
 fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&'static str> {
     if choice == Choice::Libuv {
@@ -218,7 +220,7 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             "SOCKET2_DRIVER=libuv is not available on this platform; unset it",
         ));
     }
-    thread::start(env, dispatcher).map(|()| "thread")
+    poller_thread::start(env, dispatcher).map(|()| "poller-thread")
 }
 
 /// The driver running in this environment (`libuv` or `thread`), or `null`
@@ -235,7 +237,7 @@ pub fn driver_name() -> Option<String> {
 pub fn set_active(env: Env, active: bool) {
     #[cfg(unix)]
     uv::set_active(active);
-    thread::set_active(env.raw(), active);
+    poller_thread::set_active(env.raw(), active);
 }
 
 /// Called by a driver's cleanup hook: the environment is going away.

@@ -5,7 +5,7 @@
 //!
 //! libuv's functions are looked up at run time (`dlsym`) rather than linked,
 //! so a runtime that does not export libuv is detected at `init` (and gets
-//! the thread driver) instead of failing to load the addon.
+//! the poller-thread driver) instead of failing to load the addon.
 
 use std::ffi::{c_int, c_void, CStr};
 use std::ptr;

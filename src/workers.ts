@@ -1,4 +1,4 @@
-// Sockets between worker threads: `adopt` and `release` (the other half of
+// Sockets between worker threads (OS threads, `node:worker_threads`): `adopt` and `release` (the other half of
 // `Socket.detach()` / `Socket.share()`), and the count of sockets on their
 // way. The native hand-off table (crates/core `handoff.rs`) owns a socket
 // between detach/share and adopt, so every descriptor is used exactly once:

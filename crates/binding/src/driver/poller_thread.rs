@@ -1,4 +1,4 @@
-//! The thread driver, for Windows (libuv cannot watch an IOCP port) and for
+//! The poller-thread driver, for Windows (libuv cannot watch an IOCP port) and for
 //! runtimes that do not export libuv (Bun, Deno).
 //!
 //! The poller blocks on a thread of its own ([`run`]); each batch it takes
@@ -333,7 +333,7 @@ unsafe fn report(env: sys::napi_env, err: &io::Error) {
 }
 
 /// `napi_ref_threadsafe_function`/`napi_unref_threadsafe_function` on this
-/// environment's function, if the thread driver runs here.
+/// environment's function, if the poller-thread driver runs here.
 pub(super) fn set_active(env: sys::napi_env, active: bool) {
     let driver = DRIVER.with(Cell::get);
     if driver.is_null() {
