@@ -22,7 +22,7 @@ export type { Expires, Transferred } from './src/socket.js'
 export type { GetOptionName, GetOptions, Membership, SetOptionName, SetOptions } from './src/options.js'
 export { adopt, detachedCount, release } from './src/workers.js'
 export type { SocketDescriptor, SocketOf } from './src/workers.js'
-export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop } from './src/threads.js'
+export { Thread, currentThread, newThread, poll, sleep, sleepUntil, start, stop, trackThreads } from './src/threads.js'
 
 /** Monotonic time in seconds: the clock `expires` arguments are measured on. */
 export function clock(): number {

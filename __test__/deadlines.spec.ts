@@ -12,6 +12,9 @@ import { checkLeaksAtEnd, listener, ok, pair, skipIf, underWine } from './helper
 
 /** The timing bounds below are for native speed; under Wine on this 2-core machine the median lateness of 10 000 sleeps measured 0.4 to 1.6 s. */
 const WINE_TIMING = underWine && 'timing bounds for native speed; Wine is several times slower and varies from run to run'
+// currentThread() (tested below) needs tracking on before this process's
+// first thread where tracking is not free (Node 20/22).
+socket.trackThreads()
 
 checkLeaksAtEnd(test)
 
@@ -185,16 +188,8 @@ test.serial('sleep(seconds) and sleepUntil(t) wait on the monotonic clock; misus
 })
 
 test('currentThread(): null outside threads; inside, the thread, across waits; nested threads are their own', async (t) => {
-  const untracked = socket.newThread(async () => {
-    await socket.sleep(0.01)
-    return socket.currentThread()
-  })
-  // The first call turns tracking on (Node 20/22; on 24+ it is always on);
-  // a thread started before it is tracked only where tracking was on already.
+  // trackThreads() ran at load, before this file's first thread.
   t.is(socket.currentThread(), null)
-  const alwaysOn = Number(process.versions.node.split('.')[0]) >= 24
-  t.is(await untracked.done, alwaysOn ? untracked : null)
-
   const [a, b] = await pair(t)
   const seen: Array<socket.Thread | null> = []
   let inner: socket.Thread | null = null

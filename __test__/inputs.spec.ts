@@ -203,12 +203,42 @@ test("protocol() is the protocol the OS uses: 'tcp' and 'udp', not 'ip'", (t) =>
 
 // ---- currentThread() -------------------------------------------------------------
 
-test('currentThread(): from the first call on Node 24+; on Node 20/22 for threads started after the first call', async (t) => {
-  const child = await runFixture('current-thread-first.ts', { timeoutMs: 20_000 })
-  t.is(child.code, 0, child.stderr)
+function trackingIsFree(): boolean {
   const major = Number(process.versions.node.split('.')[0])
-  // Node 20/22: tracking costs every await in the process (promise hooks),
-  // so it starts with the first call; see src/threads.ts.
-  const tracked = major >= 24
-  t.deepEqual(JSON.parse(child.stdout), { first: tracked, afterWait: tracked, older: tracked, later: true, outside: null })
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return major >= 24 || (major === 22 && flags.includes('--experimental-async-context-frame'))
+}
+
+test('currentThread() after trackThreads(): the thread from its first call, across waits, in threads started first; null outside', async (t) => {
+  const child = await runFixture('current-thread-first.ts', { args: ['tracked'], timeoutMs: 20_000 })
+  t.is(child.code, 0, child.stderr)
+  const seen = JSON.parse(child.stdout)
+  t.deepEqual(seen, {
+    first: 'self',
+    afterWait: 'self',
+    older: 'self',
+    outside: null,
+    // Tracking is already on, so a late call changes nothing.
+    trackThreadsLate: null,
+  })
+})
+
+test('currentThread() without trackThreads(): exact where tracking is free (Node 24+), else a clear Error, never a guess', async (t) => {
+  const child = await runFixture('current-thread-first.ts', { args: ['plain'], timeoutMs: 20_000 })
+  t.is(child.code, 0, child.stderr)
+  const seen = JSON.parse(child.stdout)
+  if (trackingIsFree()) {
+    t.deepEqual(seen, { first: 'self', afterWait: 'self', older: 'self', outside: null, trackThreadsLate: null })
+    return
+  }
+  const off = { threw: `Error: socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await (promise hooks): call socket.trackThreads() once before starting threads, or run Node 24+` }
+  t.deepEqual(seen, {
+    first: off,
+    afterWait: off,
+    older: off,
+    outside: off,
+    trackThreadsLate: {
+      threw: 'Error: socket.trackThreads() must come before the first socket.newThread(): the threads already started are not tracked',
+    },
+  })
 })

@@ -72,6 +72,7 @@ export function newThread<A extends unknown[], T>(
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
   const thread = new Thread<Awaited<T>>()
   running.add(thread)
+  threadsStarted = true
   let result: unknown
   try {
     result = tracker === null ? fn(...args) : tracker.run(thread, fn, ...args)
@@ -102,35 +103,72 @@ function threadEnded(thread: Thread<unknown>): void {
 
 // ---- currentThread() --------------------------------------------------------
 //
-// Which thread's code runs is tracked with AsyncLocalStorage. On Node 24 and
-// later it rides on the engine's async context frames and costs next to
-// nothing, so it is on from the start. On Node 20 and 22 it turns on promise
-// hooks that make every `await` in the process slower (0.3–0.7 µs each,
-// measured: about 5% of a 64-byte echo round trip), so it stays off until
-// the first `currentThread()` call: threads started before that call are
-// not tracked, and that first call returns null. (Finding those threads
-// anyway, e.g. from async stack traces through a wrapper named per thread,
-// was tried: it made every idle coroutine about 1 KB larger.)
+// Which thread's code runs is tracked with AsyncLocalStorage. Where that
+// rides on the engine's async context frames (Node 24+, Node 22 with
+// --experimental-async-context-frame, Bun, Deno) it costs next to nothing
+// and is always on. On Node 20 and 22 it turns on promise hooks that slow
+// every `await` in the process, ours and the application's alike (measured:
+// 70–170 ns per await, 5–10% of a 64-byte echo round trip), so there it is
+// on only when the program asks, with trackThreads(), before its first
+// thread. No other way is exact: after an `await`, only the engine knows
+// which continuation runs. So currentThread() never guesses: where tracking
+// is off it throws, naming the call that turns it on.
 
-/** Which thread's code is running: on from the start where it is cheap, else from the first `currentThread()` call. */
+/** Which thread's code is running, when tracked; `null` while tracking is off. */
 let tracker: AsyncLocalStorage<Thread<unknown>> | null = trackingIsCheap() ? new AsyncLocalStorage() : null
+/** Set by the first newThread(): tracking turned on later would miss the threads before. */
+let threadsStarted = false
 
-/** True on Node 24+, where AsyncLocalStorage uses async context frames, not promise hooks. */
+/** True where AsyncLocalStorage uses async context frames, not promise hooks. */
 function trackingIsCheap(): boolean {
-  const major = Number(/^v(\d+)\./.exec(process.version)?.[1] ?? 0)
-  return major >= 24 && !process.execArgv.includes('--no-async-context-frame')
+  const versions = process.versions as Record<string, string | undefined>
+  if (versions.bun !== undefined || versions.deno !== undefined) return true
+  const major = Number(versions.node?.split('.')[0] ?? 0)
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  if (major >= 24) return !flags.includes('--no-async-context-frame')
+  return major === 22 && flags.includes('--experimental-async-context-frame')
+}
+
+/**
+ * Turns on {@link currentThread} where it is not always on (Node 20 and 22
+ * without async context frames, where it slows every `await` in the
+ * process by about 0.1 µs). Call it once, before the first
+ * {@link newThread}; elsewhere it does nothing.
+ *
+ * @throws Error when threads have already started without tracking.
+ *
+ * @example
+ * socket.trackThreads()          // at start-up, before any newThread()
+ * socket.newThread(async () => console.log(socket.currentThread()))
+ */
+export function trackThreads(): void {
+  if (tracker !== null) return
+  if (threadsStarted) {
+    throw new Error('socket.trackThreads() must come before the first socket.newThread(): the threads already started are not tracked')
+  }
+  tracker = new AsyncLocalStorage()
 }
 
 /**
  * The {@link Thread} whose code is running, or `null` outside any thread.
- * It follows the thread across its waits. On Node 20 and 22 tracking starts
- * with the first call (call it once at start-up): threads started before
- * that report `null`.
+ * It follows the thread across its waits and answers from its first call.
+ * On Node 20 and 22 (without async context frames) it needs
+ * {@link trackThreads} at start-up, and throws without it rather than guess.
+ *
+ * @throws Error when thread tracking is off (Node 20/22 without trackThreads()).
+ *
+ * @example
+ * socket.newThread(async () => {
+ *   await socket.sleep(0.1)
+ *   console.log(socket.currentThread()?.status())   // 'running'
+ * })
  */
 export function currentThread(): Thread<unknown> | null {
   if (tracker === null) {
-    tracker = new AsyncLocalStorage()
-    return null
+    throw new Error(
+      `socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await ` +
+        '(promise hooks): call socket.trackThreads() once before starting threads, or run Node 24+',
+    )
   }
   return tracker.getStore() ?? null
 }
