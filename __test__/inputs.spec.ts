@@ -206,7 +206,8 @@ test("protocol() is the protocol the OS uses: 'tcp' and 'udp', not 'ip'", (t) =>
 function trackingIsFree(): boolean {
   const major = Number(process.versions.node.split('.')[0])
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  return major >= 24 || (major === 22 && flags.includes('--experimental-async-context-frame'))
+  if (major >= 24) return !flags.includes('--no-async-context-frame')
+  return major === 22 && flags.includes('--experimental-async-context-frame')
 }
 
 test('currentThread() after trackThreads(): the thread from its first call, across waits, in threads started first; null outside', async (t) => {
@@ -231,7 +232,7 @@ test('currentThread() without trackThreads(): exact where tracking is free (Node
     t.deepEqual(seen, { first: 'self', afterWait: 'self', older: 'self', outside: null, trackThreadsLate: null })
     return
   }
-  const off = { threw: `Error: socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await (promise hooks): call socket.trackThreads() once before starting threads, or run Node 24+` }
+  const off = { threw: `Error: socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await (promise hooks here): call socket.trackThreads() once before starting threads` }
   t.deepEqual(seen, {
     first: off,
     afterWait: off,

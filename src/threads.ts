@@ -167,7 +167,7 @@ export function currentThread(): Thread<unknown> | null {
   if (tracker === null) {
     throw new Error(
       `socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await ` +
-        '(promise hooks): call socket.trackThreads() once before starting threads, or run Node 24+',
+        '(promise hooks here): call socket.trackThreads() once before starting threads',
     )
   }
   return tracker.getStore() ?? null

@@ -2,7 +2,7 @@
 // package under Node, Bun and Deno, each scenario in a child process with a
 // hard timeout: a hang is killed and reported as a failure.
 //
-//   node __test__/runtimes/runner.cjs [node|node-poller-thread|bun|deno ...]
+//   node __test__/runtimes/runner.cjs [node|node-poller-thread|node22|node24|bun|deno ...]
 //
 // prints one line per runtime × scenario and exits non-zero if any failed;
 // a runtime that is not installed is reported as skipped, with the reason.
@@ -32,6 +32,9 @@ function scenarios() {
 const runtimes = {
   node: { bin: process.execPath, args: [], env: { SOCKET2_DRIVER: 'auto' }, driver: 'libuv' },
   'node-poller-thread': { bin: process.execPath, args: [], env: { SOCKET2_DRIVER: 'poller-thread' }, driver: 'poller-thread' },
+  // Other Node majors, where scripts/fetch-node.sh put them (npm run fetch:node).
+  node22: { bin: join(root, '.cache', 'node', '22', 'node'), args: [], env: { SOCKET2_DRIVER: 'auto' }, driver: 'libuv' },
+  node24: { bin: join(root, '.cache', 'node', '24', 'node'), args: [], env: { SOCKET2_DRIVER: 'auto' }, driver: 'libuv' },
   bun: { bin: 'bun', args: [], env: {}, driver: 'poller-thread' },
   // -A: a native addon needs --allow-ffi, the scenarios also need net, read,
   // write (temporary Unix socket paths) and env.
@@ -64,7 +67,10 @@ function probe(name) {
   const runtime = runtimes[name]
   if (runtime === undefined) return { ok: false, reason: `unknown runtime ${name}` }
   const bin = locate(runtime.bin)
-  if (bin === null) return { ok: false, reason: `${runtime.bin} is not installed: not in node_modules/.bin or PATH` }
+  if (bin === null) {
+    const how = runtime.bin.includes('/') ? 'missing (npm run fetch:node fetches it)' : 'not installed: not in node_modules/.bin or PATH'
+    return { ok: false, reason: `${runtime.bin} is ${how}` }
+  }
   const result = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 })
   const version = (result.stdout ?? '').trim().split('\n')[0]
   if (result.status !== 0 || version === '') {

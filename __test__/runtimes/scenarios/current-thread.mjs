@@ -7,7 +7,13 @@ import { check, done, ok, pair, socket } from './lib.mjs'
 
 const versions = process.versions
 const major = Number((versions.node ?? '0').split('.')[0])
-const free = versions.bun !== undefined || versions.deno !== undefined || major >= 24
+const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+// Where AsyncLocalStorage rides on async context frames.
+const free =
+  versions.bun !== undefined ||
+  versions.deno !== undefined ||
+  (major >= 24 && !flags.includes('--no-async-context-frame')) ||
+  (major === 22 && flags.includes('--experimental-async-context-frame'))
 
 if (!free) {
   let message = ''
