@@ -12,7 +12,7 @@ import { threadCount } from './src/threads.js'
 export { AddrInfo, addr, lookup } from './src/addr.js'
 export { DatagramSocket, RawSocket, SockAddr, UdpSocket, raw, sockaddr, udp } from './src/datagram.js'
 export type { Destination } from './src/datagram.js'
-export type { Family, Host, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
+export type { Family, Host, LookupArgs, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
 export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'
 export { errorNames } from './src/result.js'
 export { Socket, TcpSocket, tcp } from './src/socket.js'
@@ -81,7 +81,22 @@ export function driverName(): 'libuv' | 'poller-thread' | null {
   return native.driverName() as 'libuv' | 'poller-thread' | null
 }
 
-/** What is open and waiting in this thread, for leak checks and diagnostics. */
-export function stats(): { sockets: number; waiting: number; threads: number } {
+/**
+ * What is open and waiting in this thread, for leak checks and diagnostics.
+ *
+ * @example
+ * ```ts
+ * // at the end of a test: nothing left open or waiting
+ * assert.deepEqual(socket.stats(), { sockets: 0, waiting: 0, threads: 0 })
+ * ```
+ */
+export function stats(): {
+  /** Sockets open in this thread (not yet closed or collected). */
+  sockets: number
+  /** Calls waiting for readiness or a deadline. */
+  waiting: number
+  /** Coroutines ({@link newThread}) not yet finished. */
+  threads: number
+} {
   return { sockets: openCount(), waiting: waitingCount(), threads: threadCount() }
 }

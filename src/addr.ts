@@ -6,9 +6,21 @@ import { isIP } from 'node:net'
 import * as native from './native.js'
 import { type ErrorName, type Result, failWith } from './result.js'
 
+/** A socket type: a stream (`'tcp'`, also for Unix stream sockets), datagrams (`'udp'`, also Unix datagram sockets), or raw IP. */
 export type SocketType = 'tcp' | 'udp' | 'raw'
+/** An address family: IPv4, IPv6, or Unix paths (and Linux `@abstract` names). */
 export type Family = 'inet' | 'inet6' | 'unix'
+/**
+ * A protocol by name (a number is taken too). The numbers come from the
+ * Rust core's table (`crates/core/src/socket.rs` `PROTOCOLS`).
+ */
 export type Protocol = 'ip' | 'ipv6' | 'tcp' | 'udp' | 'raw' | 'icmp' | 'igmp' | 'icmpv6'
+/**
+ * A `getaddrinfo(3)` flag, by its name without `AI_`: `'passive'` (an
+ * address to bind, the wildcard when the host is omitted), `'canonname'`,
+ * `'numerichost'` (no DNS: an IP literal or an error), `'numericserv'`,
+ * `'all'`, `'v4mapped'`, `'addrconfig'`.
+ */
 export type LookupFlag =
   | 'passive'
   | 'canonname'
@@ -17,6 +29,22 @@ export type LookupFlag =
   | 'all'
   | 'v4mapped'
   | 'addrconfig'
+
+/**
+ * The arguments of {@link addr} and {@link lookup}, in the seed's order:
+ * the host (omitted, `'*'` or `false`: all interfaces), the port or service
+ * name, the socket type, the family (default `'inet'`; an IPv6 literal says
+ * `'inet6'` by itself), the protocol, and `getaddrinfo(3)` flags. Only the
+ * host is required; an {@link AddrInfo} in its place is passed through.
+ */
+export type LookupArgs = [
+  host: Host | AddrInfo,
+  port?: Port,
+  type?: SocketType,
+  family?: Family,
+  protocol?: Protocol | number,
+  flags?: LookupFlag | LookupFlag[],
+]
 
 /** A host: a name, an IP address, a Unix path, or `'*'`/`false`/omitted for all interfaces. */
 export type Host = string | false | null | undefined
@@ -55,6 +83,7 @@ export class AddrInfo implements Iterable<AddrInfo> {
     for (let i = this.index; i < this.list.length; i++) yield new AddrInfo(this.list, i)
   }
 
+  /** `for (const entry of ai)`: the same as {@link addrs}. */
   [Symbol.iterator](): IterableIterator<AddrInfo> {
     return this.addrs()
   }
@@ -245,35 +274,35 @@ function run(query: Query): Result<AddrInfo> {
  * address list with `getaddrinfo(3)` on the calling thread (as the seed
  * does: a name that needs DNS blocks until it resolves; prefer
  * {@link lookup} for names). An existing {@link AddrInfo} is passed through.
+ *
+ * @example
+ * ```ts
+ * const [ai, err] = socket.addr('127.0.0.1', 80, 'tcp')
+ * for (const entry of ai!) console.log(entry.toString())   // '127.0.0.1:80'
+ * const [any] = socket.addr(null, 8080, 'tcp', 'inet6', undefined, 'passive')   // [::]:8080
+ * ```
  */
-export function addr(
-  host: Host | AddrInfo,
-  port?: Port,
-  type?: SocketType,
-  family?: Family,
-  protocol?: Protocol | number,
-  flags?: LookupFlag | LookupFlag[],
-): Result<AddrInfo> {
+export function addr(...args: LookupArgs): Result<AddrInfo> {
+  const [host, ...rest] = args
   if (host instanceof AddrInfo) return [host]
-  return run(parseQuery(host, port, type, family, protocol, flags))
+  return run(parseQuery(host, ...rest))
 }
 
 /**
  * `await socket.lookup(...)`: the same as {@link addr}, resolved on libuv's
  * thread pool so the event loop never waits for DNS.
+ *
+ * @example
+ * ```ts
+ * const [ai, err] = await socket.lookup('example.com', 'https', 'tcp')
+ * if (err) console.log(err)                 // 'name_not_found', 'name_lookup_again', …
+ * ```
  */
-export function lookup(
-  host: Host | AddrInfo,
-  port?: Port,
-  type?: SocketType,
-  family?: Family,
-  protocol?: Protocol | number,
-  flags?: LookupFlag | LookupFlag[],
-): Promise<Result<AddrInfo>> {
+export function lookup(...args: LookupArgs): Promise<Result<AddrInfo>> {
   // Not `async`: misuse must throw at the call, not reject.
+  const [host, ...rest] = args
   if (host instanceof AddrInfo) return Promise.resolve([host])
-  const query = parseQuery(host, port, type, family, protocol, flags)
-  return runOffLoop(query)
+  return runOffLoop(parseQuery(host, ...rest))
 }
 
 /** Resolves `query` at once when that cannot block, else on libuv's thread pool. */

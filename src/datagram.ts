@@ -13,12 +13,39 @@ import { Socket, openSocket, pickEntry } from './socket.js'
 import { type Expires, Io, checkBuffer, checkExpires, expiresOf, transfer } from './transfer.js'
 
 /**
- * A socket address (IPv4, IPv6 or Unix), empty until a `recv` fills it:
- * `family()`, `ip()`, `port()`, `path()`, `toString()`. Make one with
- * {@link sockaddr}.
+ * A socket address (IPv4, IPv6 or Unix), held in Rust; empty until a
+ * `recv` fills it. Make one with {@link sockaddr}.
+ *
+ * @example
+ * ```ts
+ * const from = socket.sockaddr()
+ * const [n] = await udp.recv(buf, undefined, from)
+ * console.log(from.ip(), from.port(), `${from}`)   // '127.0.0.1' 5000 '127.0.0.1:5000'
+ * ```
  */
-export const SockAddr = native.SockAddr
-export type SockAddr = NativeSockAddr
+export interface SockAddr {
+  /** `'inet'`, `'inet6'`, `'unix'`, or `null` while empty. */
+  family(): Family | null
+  /** The IP address as text, or `null` (Unix or empty). */
+  ip(): string | null
+  /** The port, or `null` (Unix or empty). */
+  port(): number | null
+  /** The Unix path (`@name` for abstract ones, `''` for an unnamed sender), or `null` (IP or empty). */
+  path(): string | null
+  /** `127.0.0.1:80`, `[::1]:80`, the Unix path, or `''` while empty. */
+  toString(): string
+}
+
+/**
+ * The class of {@link SockAddr} values, for `instanceof`; `new SockAddr()`
+ * is an empty address, as `sockaddr()`.
+ */
+export const SockAddr: new () => SockAddr = native.SockAddr
+
+// The declaration above is the native class's, written out for the
+// reference: this fails to compile if the two ever differ.
+void ((native: NativeSockAddr): SockAddr => native)
+void ((ours: SockAddr): NativeSockAddr => ours)
 
 // Read once: the module namespace re-exports through getters.
 const nativeSend = native.send
@@ -29,12 +56,20 @@ const nativeRecvFrom = native.recvFrom
  * `socket.sockaddr()`: an empty address for `recv` to fill with each
  * sender (reuse it across calls), or a copy of an {@link AddrInfo} entry or
  * of another `SockAddr`, to send to without resolving again.
+ *
+ * @example
+ * ```ts
+ * const from = socket.sockaddr()            // empty: recv fills it
+ * await udp.recv(buf, undefined, from)
+ * const [ai] = socket.addr('127.0.0.1', 53, 'udp')
+ * const dns = socket.sockaddr(ai!)          // resolved once, sent to many times
+ * ```
  */
 export function sockaddr(from?: AddrInfo | SockAddr): SockAddr {
   const addr = new native.SockAddr()
   if (from instanceof AddrInfo) {
     if (!native.sockaddrFromList(addr, from.list, from.index)) throw new TypeError('the address list was freed')
-  } else if (from instanceof native.SockAddr) {
+  } else if (from instanceof SockAddr) {
     native.sockaddrCopy(addr, from)
   } else if (from !== undefined) {
     throw new TypeError('sockaddr() takes an address list entry, a SockAddr, or nothing')
@@ -90,7 +125,7 @@ export class DatagramSocket extends Socket {
    */
   recv(buf: Uint8Array, maxlen?: number | null, from?: SockAddr | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
-    if (from !== undefined && from !== null && !(from instanceof native.SockAddr)) {
+    if (from !== undefined && from !== null && !(from instanceof SockAddr)) {
       throw new TypeError('from must be an address made by socket.sockaddr()')
     }
     checkExpires(expires)
@@ -149,7 +184,7 @@ export class DatagramSocket extends Socket {
 
   /** The `SockAddr` for a destination: at once when known or literal, else after a lookup. */
   private resolve(to: Destination, port: Port): SockAddr | Fail | Promise<Result<SockAddr>> {
-    if (to instanceof native.SockAddr) return to
+    if (to instanceof SockAddr) return to
     if (to === this.lastHost && port === this.lastPort && this.lastTo !== null) return this.lastTo
     const found = resolveFor(this.type(), this.family(), to, port, false)
     if (found instanceof Promise) return found.then((r) => this.toSockAddr(r))
@@ -207,6 +242,16 @@ export class RawSocket extends DatagramSocket {
 /**
  * `socket.udp(family, protocol)`: a new UDP socket (`'inet'`, `'inet6'`),
  * or a Unix datagram socket (`'unix'`).
+ *
+ * @example
+ * ```ts
+ * const [u] = socket.udp()
+ * await u!.bind('127.0.0.1', 5000)
+ * const buf = Buffer.alloc(1500)
+ * const from = socket.sockaddr()
+ * const [n] = await u!.recv(buf, undefined, from)
+ * await u!.send(buf, n!, from)              // echo it back
+ * ```
  */
 export function udp(family: Family = 'inet', protocol?: Protocol | number): Result<UdpSocket> {
   return openSocket(UdpSocket, 'udp', family, protocol)
@@ -217,6 +262,11 @@ export function udp(family: Family = 'inet', protocol?: Protocol | number): Resu
  * `'icmp'` (`'icmpv6'` for `'inet6'`). Needs `CAP_NET_RAW` (root) on Linux,
  * administrator rights on Windows: without them it returns
  * `[null, 'access_denied', code]`.
+ *
+ * @example
+ * ```ts
+ * const [r, err] = socket.raw()             // ICMP; err 'access_denied' without CAP_NET_RAW
+ * ```
  */
 export function raw(family: 'inet' | 'inet6' = 'inet', protocol?: Protocol | number): Result<RawSocket> {
   return openSocket(RawSocket, 'raw', family, protocol ?? (family === 'inet6' ? 'icmpv6' : 'icmp'))

@@ -18,8 +18,11 @@ export interface SocketDescriptor<T extends SocketType = SocketType> {
   readonly pid: number
   /** The socket's key in the process-wide hand-off table (used once). */
   readonly token: number
+  /** The socket's type, as `s.type()`. */
   readonly type: T
+  /** The socket's family, as `s.family()`. */
   readonly family: Family
+  /** The socket's protocol, as `s.protocol()`. */
   readonly protocol: string
 }
 

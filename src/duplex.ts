@@ -56,6 +56,7 @@ export interface SocketDuplexOptions {
 export interface ConnectDuplexOptions extends SocketDuplexOptions {
   /** Host name or IP (default `'localhost'`). */
   host?: string | null
+  /** Port number or service name; required unless `path` is given. */
   port?: number | string | null
   /** A Unix socket path (or `@abstract` name): a Unix stream connection. */
   path?: string | null
@@ -65,6 +66,7 @@ export interface ConnectDuplexOptions extends SocketDuplexOptions {
   noDelay?: boolean
   /** TCP keep-alive once connected, with `keepAliveInitialDelay` ms before the first probe. */
   keepAlive?: boolean
+  /** Milliseconds of idle before the first keep-alive probe (with `keepAlive`). */
   keepAliveInitialDelay?: number
 }
 
@@ -74,8 +76,11 @@ export interface ConnectDuplexOptions extends SocketDuplexOptions {
  * `errno` the OS error number where there is one, `syscall` the call.
  */
 export interface SocketDuplexError extends Error {
+  /** socket2's error name, as in the tuple (`'connection_refused'`). */
   code: ErrorName
+  /** The OS error number, where there is one. */
   errno?: number
+  /** The call that failed: `'connect'`, `'read'`, `'write'`, `'shutdown'`. */
   syscall: string
 }
 
@@ -149,6 +154,7 @@ export class SocketDuplex extends Duplex {
 
   // ---- reading ------------------------------------------------------------
 
+  /** node:stream's hook: starts receiving (no need to call it). */
   override _read(): void {
     this.wanted = true
     if (!this.reading) this.readMore()
@@ -241,6 +247,7 @@ export class SocketDuplex extends Duplex {
 
   // ---- writing ------------------------------------------------------------
 
+  /** node:stream's hook for `write()` (no need to call it). */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.afterConnect !== null) {
       this.deferUntilConnected(() => this._write(chunk, _encoding, callback))
@@ -249,6 +256,7 @@ export class SocketDuplex extends Duplex {
     this.sendChunk(chunk, callback)
   }
 
+  /** node:stream's hook for corked writes (no need to call it). */
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
@@ -292,6 +300,7 @@ export class SocketDuplex extends Duplex {
     )
   }
 
+  /** node:stream's hook for `end()`: sends FIN (`shutdown('w')`). */
   override _final(callback: (error?: Error | null) => void): void {
     if (this.afterConnect !== null) {
       this.deferUntilConnected(() => this._final(callback))
@@ -305,6 +314,7 @@ export class SocketDuplex extends Duplex {
 
   // ---- ending ---------------------------------------------------------------
 
+  /** node:stream's hook for `destroy()`: closes the socket. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearTimer()
     // What write() took is on the wire already unless the socket buffer was
@@ -383,32 +393,45 @@ export class SocketDuplex extends Duplex {
     return this.sent + this.writableLength
   }
 
+  /** The peer's IP address, as `net.Socket#remoteAddress` (`undefined` for Unix sockets). */
   get remoteAddress(): string | undefined {
     return this.peerInfo().address
   }
 
+  /** The peer's port, as `net.Socket#remotePort`. */
   get remotePort(): number | undefined {
     return this.peerInfo().port
   }
 
+  /** `'IPv4'` or `'IPv6'`, as `net.Socket#remoteFamily`. */
   get remoteFamily(): string | undefined {
     return this.peerInfo().family
   }
 
+  /** Our IP address, as `net.Socket#localAddress`. */
   get localAddress(): string | undefined {
     return this.localInfo().address
   }
 
+  /** Our port, as `net.Socket#localPort`. */
   get localPort(): number | undefined {
     return this.localInfo().port
   }
 
+  /** `'IPv4'` or `'IPv6'`, as `net.Socket#localFamily`. */
   get localFamily(): string | undefined {
     return this.localInfo().family
   }
 
   /** `{ address, family, port }` of our end, as `net.Socket#address()` (`{}` for Unix sockets). */
-  address(): { address?: string; family?: string; port?: number } {
+  address(): {
+    /** Our IP address. */
+    address?: string
+    /** `'IPv4'` or `'IPv6'`. */
+    family?: string
+    /** Our port. */
+    port?: number
+  } {
     return { ...this.localInfo() }
   }
 
@@ -555,6 +578,13 @@ export function toDuplex(socket: TcpSocket, options?: SocketDuplexOptions): Sock
  * (`connecting` until 'connect'; writes wait for it), the way
  * `net.createConnection(options)` does: a drop-in `createConnection` for
  * `http.Agent`. Failures (`'connection_refused'`, …) are 'error' events.
+ *
+ * @example
+ * ```ts
+ * const agent = new http.Agent({ keepAlive: true })
+ * agent.createConnection = (options, onConnect) => socket.connectDuplex(options, onConnect)
+ * http.get({ host: '127.0.0.1', port, agent }, (res) => res.resume())
+ * ```
  */
 export function connectDuplex(options: ConnectDuplexOptions, onConnect?: () => void): SocketDuplex {
   if (options === null || typeof options !== 'object') throw new TypeError('connectDuplex takes an options object')

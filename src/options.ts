@@ -25,48 +25,105 @@ export interface Membership {
 
 /** The options that read back what they take, by name. */
 interface CommonOptions {
+  /** `SO_REUSEADDR`. */
   reuseaddr: boolean
+  /** `SO_REUSEPORT` (not on Windows): several sockets, even in several threads, on one port. */
   reuseport: boolean
+  /** `TCP_NODELAY`: send small segments at once (no Nagle). */
   nodelay: boolean
+  /** The same as `nodelay`. */
   tcp_nodelay: boolean
+  /** `SO_KEEPALIVE`. */
   keepalive: boolean
+  /** Seconds, 1–32767: `TCP_KEEPIDLE` (`TCP_KEEPALIVE` on macOS); setting it turns `keepalive` on. */
   keepidle: number
+  /** Seconds, 1–32767: `TCP_KEEPINTVL`; setting it turns `keepalive` on. */
   keepintvl: number
+  /** Probes, 1–127: `TCP_KEEPCNT`; setting it turns `keepalive` on. */
   keepcnt: number
+  /** Bytes: `SO_RCVBUF` (Linux reads back double what was set: its bookkeeping overhead). */
   rcvbuf: number
+  /** Bytes: `SO_SNDBUF` (Linux reads back double, as for `rcvbuf`). */
   sndbuf: number
+  /** Bytes: `SO_RCVLOWAT`; a waiting `recv` is woken only once that many bytes are there. */
   rcvlowat: number
+  /** `SO_BROADCAST`: without it a send to a broadcast address is `'access_denied'`. */
   broadcast: boolean
+  /** 1–255: `IP_TTL` (`IPV6_UNICAST_HOPS` on an `inet6` socket). */
   ttl: number
+  /** 0–255: `IP_TOS` (`IPV6_TCLASS` on an `inet6` socket). */
   tos: number
+  /** `IPV6_V6ONLY` (`inet6` sockets): no IPv4-mapped peers. */
   v6only: boolean
+  /** 0–255: `IP_MULTICAST_TTL` (`IPV6_MULTICAST_HOPS` on an `inet6` socket). */
   multicast_ttl: number
+  /** 0–255: `IPV6_MULTICAST_HOPS` (`inet6` sockets). */
   multicast_hops: number
+  /** 0–255: `IPV6_UNICAST_HOPS` (`inet6` sockets). */
   unicast_hops: number
+  /** `IP_MULTICAST_LOOP` / `IPV6_MULTICAST_LOOP`: receive our own multicast datagrams. */
   multicast_loop: boolean
-  /** IPv4 sockets: an interface address; IPv6 sockets: an interface index. */
+  /**
+   * `IP_MULTICAST_IF` / `IPV6_MULTICAST_IF`: IPv4 sockets take an interface
+   * address (`'127.0.0.1'`), IPv6 sockets an interface index.
+   */
   multicast_if: string | number
 }
 
-/** What `getopt(name)` returns, by option name. */
+/**
+ * What `getopt(name)` returns, by option name (`getsockopt(2)`):
+ * `s.getopt('nodelay')` is a `Result<boolean>`.
+ *
+ * @example
+ * ```ts
+ * const [linger] = s.getopt('linger')   // false (off) or seconds
+ * const [err] = s.getopt('error')       // the pending error's name, or null
+ * ```
+ */
 export interface GetOptions extends CommonOptions {
-  /** Seconds, or `false` when off. */
+  /** `SO_LINGER`: seconds, or `false` when off. */
   linger: number | false
-  /** The pending error's name (reading clears it), or `null`. */
+  /** `SO_ERROR`: the pending error's name (reading clears it), or `null`. */
   error: ErrorName | null
+  /** `SO_TYPE`: `'tcp'`, `'udp'` or `'raw'`. */
   type: SocketType
+  /** `SO_ACCEPTCONN` (not on Windows): whether `listen` was called. */
   acceptconn: boolean
 }
 
-/** What `setopt(name, value)` takes, by option name. */
+/**
+ * What `setopt(name, value)` takes, by option name (`setsockopt(2)`): a
+ * value of the wrong type does not compile, and throws `TypeError` at run
+ * time; a number out of the option's range throws `RangeError`.
+ *
+ * @example
+ * ```ts
+ * s.setopt('nodelay', true)     // [true]
+ * s.setopt('keepidle', 30)      // also turns keepalive on
+ * u.setopt('add_membership', { group: '239.1.2.3', interface: '127.0.0.1' })
+ * ```
+ */
 export interface SetOptions extends CommonOptions {
-  /** Whole seconds (0: close sends RST), or `false`/`null` for off. */
+  /**
+   * `SO_LINGER`: whole seconds 0–65535 (0: `close()` sends RST), or
+   * `false`/`null` for off (the default). Above 0, `close()` can wait for
+   * unsent data on Linux even on a non-blocking socket, blocking the event
+   * loop: prefer `false` or `0`.
+   */
   linger: number | false | null
+  /**
+   * `IP_ADD_MEMBERSHIP` for an IPv4 `group` (`interface`: an address,
+   * default any), `IPV6_JOIN_GROUP` for an IPv6 one (`interface`: an
+   * index, default 0).
+   */
   add_membership: Membership
+  /** `IP_DROP_MEMBERSHIP` / `IPV6_LEAVE_GROUP`, as `add_membership`. */
   drop_membership: Membership
 }
 
+/** The names `getopt` takes (the keys of {@link GetOptions}). */
 export type GetOptionName = keyof GetOptions
+/** The names `setopt` takes (the keys of {@link SetOptions}). */
 export type SetOptionName = keyof SetOptions
 
 /** How a value is checked and carried. */

@@ -76,6 +76,8 @@ export const ERROR_NAME_TYPE_LIST = [
  * (no free-form strings, so a misspelt name does not compile). An OS error
  * with no name of its own is `'os_error'`, with its code. Never empty, which
  * is what lets `if (err)` narrow a tuple.
+ *
+ * @useDeclaredType
  */
 export type ErrorName = (typeof ERROR_NAME_TYPE_LIST)[number]
 

@@ -15,7 +15,7 @@ import {
   protocolNumber,
   resolveFor,
 } from './addr.js'
-import { CLOSED, OK_TRUE, type Result, fail, failWith } from './result.js'
+import { CLOSED, OK_TRUE, type Ok, type Result, fail, failWith } from './result.js'
 import { type SocketDescriptor, makeDescriptor } from './descriptor.js'
 import { type SocketDuplex, type SocketDuplexOptions, toDuplex } from './duplex.js'
 import { type GetOptionName, type GetOptions, type SetOptionName, type SetOptions, getOption, setOption } from './options.js'
@@ -118,7 +118,7 @@ export class Socket {
    * Closes the socket. Coroutines waiting on it wake with `[null, 'closed']`.
    * Closing twice is harmless.
    */
-  close(): Ok {
+  close(): Ok<true> {
     if (!this.state.closed) {
       collector.unregister(this)
       untrack(this.state)
@@ -199,8 +199,6 @@ export class Socket {
   }
 }
 
-type Ok = [true, undefined?, undefined?]
-
 function addrResult(found: AddrInfo | number): Result<AddrInfo> {
   return typeof found === 'number' ? fail(found) : [found]
 }
@@ -227,6 +225,14 @@ export class TcpSocket extends Socket {
    * Puts the socket in listening mode, binding it first if it is not bound
    * (to `host, port` or `addr`; default all interfaces, any port). The
    * backlog defaults to the OS maximum.
+   *
+   * @example
+   * ```ts
+   * const [server] = socket.tcp()
+   * const [, err] = await server!.listen('127.0.0.1', 8080)   // err: 'address_already_in_use', …
+   * const [backlogged] = socket.tcp()
+   * await backlogged!.listen(16, '127.0.0.1', 0)             // port 0: any free one
+   * ```
    */
   listen(backlog?: number, host?: Host | AddrInfo, port?: Port): Promise<Result<true>>
   listen(host?: Host | AddrInfo, port?: Port): Promise<Result<true>>
@@ -247,7 +253,16 @@ export class TcpSocket extends Socket {
     return this.bind(host, port).then((r) => (r[1] !== undefined ? r : listenNow()))
   }
 
-  /** Waits for and accepts a connection; the new socket knows its `remoteAddr()`. */
+    /**
+   * Waits for and accepts a connection; the new socket knows its `remoteAddr()`.
+   *
+   * @example
+   * ```ts
+   * const [conn, err] = await server.accept()
+   * if (err === 'closed') return              // the listener was closed
+   * const [peer] = conn!.remoteAddr()
+   * ```
+   */
   accept(expires?: Expires): Promise<Result<TcpSocket>> {
     checkExpires(expires)
     return this.acceptLoop(expiresOf(expires))
@@ -294,6 +309,12 @@ export class TcpSocket extends Socket {
    * Connects to `host, port` or `addr`; resolves names off the event loop.
    * A connect that times out (or is aborted) closes the socket: a
    * half-open non-blocking connect cannot be restarted.
+   *
+   * @example
+   * ```ts
+   * const [, err] = await s.connect('127.0.0.1', 8080, socket.clock() + 5)   // 'timeout' after 5 s
+   * const [, aborted] = await s.connect('example.com', 443, AbortSignal.timeout(5000))
+   * ```
    */
   connect(addr: AddrInfo, expires?: Expires): Promise<Result<true>>
   connect(host: Host | AddrInfo, port?: Port, expires?: Expires): Promise<Result<true>>
@@ -338,6 +359,11 @@ export class TcpSocket extends Socket {
   /**
    * Sends up to `maxlen` bytes of `buf` (default: all of it), waiting while
    * the socket buffer is full. Returns how many bytes were sent.
+   *
+   * @example
+   * ```ts
+   * const [n, err] = await s.send(Buffer.from('hello'))   // n: bytes sent, maybe fewer than asked
+   * ```
    */
   send(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen)
@@ -349,6 +375,12 @@ export class TcpSocket extends Socket {
    * Receives up to `maxlen` bytes into `buf` (default: its length), waiting
    * until some arrive. Returns the count; 0 means the peer closed, so
    * `maxlen` 0 (or an empty `buf`) throws `RangeError`.
+   *
+   * @example
+   * ```ts
+   * const buf = Buffer.alloc(4096)
+   * const [n, err] = await s.recv(buf)        // n === 0: the peer closed its side
+   * ```
    */
   recv(buf: Uint8Array, maxlen?: number | null, expires?: Expires): Promise<Result<number>> {
     const len = checkBuffer(buf, maxlen, 1)
@@ -360,6 +392,11 @@ export class TcpSocket extends Socket {
    * Sends all `len` bytes of `buf` (default: all of it), as many `send(2)`
    * calls as it takes: `[true]`, or `[null, err, code, sent]` with the count
    * that went out before the failure (timeout, abort, reset, close).
+   *
+   * @example
+   * ```ts
+   * const [, err, , sent] = await s.sendall(body, body.length, socket.clock() + 10)
+   * ```
    */
   sendall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
     const total = checkBuffer(buf, len)
@@ -371,6 +408,12 @@ export class TcpSocket extends Socket {
    * Receives exactly `len` bytes into `buf` (default: its length): `[true]`,
    * or `[null, err, code, received]`; `err` is `'eof'` when the peer closed
    * first. The bytes received before a failure are in `buf[0..received]`.
+   *
+   * @example
+   * ```ts
+   * const header = Buffer.alloc(4)
+   * const [, err, , got] = await s.recvall(header)   // err 'eof': the peer closed after `got` bytes
+   * ```
    */
   recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
     const total = checkBuffer(buf, len, 1)
@@ -382,6 +425,11 @@ export class TcpSocket extends Socket {
    * `shutdown(2)`: `'w'` sends FIN (the peer reads 0, and can still send to
    * us), `'r'` stops receiving (reads return 0), `'rw'` both. The socket
    * stays open until `close()`.
+   *
+   * @example
+   * ```ts
+   * s.shutdown('w')                           // FIN: the peer reads 0; we can still recv
+   * ```
    */
   shutdown(how: 'r' | 'w' | 'rw' = 'rw'): Result<true> {
     const code = how === 'r' ? 0 : how === 'w' ? 1 : how === 'rw' ? 2 : -1
@@ -396,6 +444,18 @@ export class TcpSocket extends Socket {
    * A `node:stream` Duplex over this connected socket, which it owns from
    * now on (destroying it closes the socket): for `node:http`, `node:tls`
    * and stream clients. See `src/duplex.ts`.
+   *
+   * @example
+   * ```ts
+   * const server = http.createServer(handler)
+   * socket.newThread(async () => {
+   *   for (;;) {
+   *     const [conn, err] = await listener.accept()
+   *     if (err === 'closed') break
+   *     if (!err) server.emit('connection', conn!.toDuplex())
+   *   }
+   * })
+   * ```
    */
   toDuplex(options?: SocketDuplexOptions): SocketDuplex {
     return toDuplex(this, options)
@@ -429,7 +489,15 @@ function backOff(state: SocketState, last: Backoff | undefined): void {
   exhausted.set(state, { retryAt: clock() + delay, delay })
 }
 
-/** `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket. */
+/**
+ * `socket.tcp(family, protocol)`: a new TCP (or Unix stream) socket.
+ *
+ * @example
+ * ```ts
+ * const [s, err] = socket.tcp()             // IPv4; tcp('inet6'), tcp('unix')
+ * if (err) throw new Error(err)             // e.g. 'too_many_open_files'
+ * ```
+ */
 export function tcp(family: Family = 'inet', protocol?: string | number): Result<TcpSocket> {
   return openSocket(TcpSocket, 'tcp', family, protocol)
 }

@@ -64,6 +64,15 @@ function report(thread: Thread<unknown>, error: unknown): void {
 /**
  * Starts `fn(...args)` as a coroutine. It runs at once until its first I/O
  * that has to wait, then control returns here.
+ *
+ * @example
+ * ```ts
+ * const t = socket.newThread(async (conn: socket.TcpSocket) => {
+ *   const [n] = await conn.recv(buf)        // waits without blocking the event loop
+ *   return n
+ * }, conn)
+ * const n = await t.done                    // its return value (rejects if it threw)
+ * ```
  */
 export function newThread<A extends unknown[], T>(
   fn: (...args: A) => T | Promise<T>,
@@ -173,7 +182,14 @@ export function currentThread(): Thread<unknown> | null {
   return tracker.getStore() ?? null
 }
 
-/** Resolves once `socket.clock()` reaches `t` (at once when it has). */
+/**
+ * Resolves once `socket.clock()` reaches `t` (at once when it has).
+ *
+ * @example
+ * ```ts
+ * await socket.sleepUntil(socket.clock() + 0.5)
+ * ```
+ */
 export function sleepUntil(t: number): Promise<void> {
   if (typeof t !== 'number' || Number.isNaN(t)) throw new TypeError('sleepUntil takes a time in seconds on socket.clock()')
   return waitUntil(t).then(nothing)
@@ -181,7 +197,14 @@ export function sleepUntil(t: number): Promise<void> {
 
 function nothing(): void {}
 
-/** Resolves after `seconds` (0 or less: at once, after the current microtasks). */
+/**
+ * Resolves after `seconds` (0 or less: at once, after the current microtasks).
+ *
+ * @example
+ * ```ts
+ * await socket.sleep(0.25)                  // a quarter of a second, on socket.clock()
+ * ```
+ */
 export function sleep(seconds: number): Promise<void> {
   if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new TypeError('sleep takes a number of seconds')
   return sleepUntil(clock() + seconds)
@@ -202,6 +225,11 @@ function seconds(timeout: unknown): number {
 /**
  * Waits for the next batch of I/O events and lets the coroutines it wakes
  * run: `[true]`, or `[false, 'timeout']` when `timeout` seconds pass first.
+ *
+ * @example
+ * ```ts
+ * const [ok, err] = await socket.poll(1)    // [false, 'timeout'] when nothing happened within 1 s
+ * ```
  */
 export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
   // Not `async`: a bad timeout must throw at the call, not reject.
@@ -213,6 +241,12 @@ export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
  * is called, or `timeout` seconds pass: `[true]` in each case (as in the
  * seed, which "stops after the timeout expires"). Rejects with the first
  * exception a thread throws meanwhile.
+ *
+ * @example
+ * ```ts
+ * socket.newThread(server)
+ * await socket.start()                      // until every thread ends, or stop()
+ * ```
  */
 export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)

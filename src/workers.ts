@@ -48,6 +48,17 @@ function refused(code: number, what: string): Result<never> {
  * everything in its kernel buffers. Each descriptor is adopted once: the
  * second `adopt` (in any thread) returns `[null, 'closed']`. Anything that
  * is not a descriptor of this process throws `TypeError`.
+ *
+ * @example
+ * ```ts
+ * // main thread
+ * const [d] = conn.detach()
+ * worker.postMessage(d)
+ * // in the worker
+ * parentPort.on('message', (d) => {
+ *   const [conn, err] = socket.adopt(d)     // a TcpSocket of this thread now
+ * })
+ * ```
  */
 export function adopt<T extends SocketType>(descriptor: SocketDescriptor<T>): Result<SocketOf<T>> {
   checkDescriptor(descriptor, 'adopt')
@@ -71,6 +82,12 @@ export function adopt<T extends SocketType>(descriptor: SocketDescriptor<T>): Re
 /**
  * Closes the socket behind a descriptor nobody adopted (or will adopt):
  * `[true]`, or `[null, 'closed']` if it was adopted or released already.
+ *
+ * @example
+ * ```ts
+ * const [d] = conn.detach()
+ * socket.release(d)                         // nobody will adopt it: close it
+ * ```
  */
 export function release(descriptor: SocketDescriptor): Result<true> {
   checkDescriptor(descriptor, 'release')
