@@ -241,7 +241,9 @@ export class RawSocket extends DatagramSocket {
 
 /**
  * `socket.udp(family, protocol)`: a new UDP socket (`'inet'`, `'inet6'`),
- * or a Unix datagram socket (`'unix'`).
+ * or a Unix datagram socket (`'unix'`). A `protocol` other than the
+ * default goes to `socket(2)` as is: `udp('inet', 'icmp')` is a Linux
+ * "ping socket", unprivileged where `net.ipv4.ping_group_range` allows it.
  *
  * @example
  * ```ts

@@ -254,7 +254,13 @@ export class TcpSocket extends Socket {
   }
 
     /**
-   * Waits for and accepts a connection; the new socket knows its `remoteAddr()`.
+   * Waits for and accepts a connection (`accept4(2)`: non-blocking,
+   * close-on-exec); the new socket knows its `remoteAddr()`. A connection
+   * that fails before it is taken (reset by its client) is skipped; out of
+   * descriptors it returns the error (`'too_many_open_files'`), and the next
+   * `accept` first waits until a socket closes or a back-off passes, so an
+   * accept loop never spins and no queued client is dropped
+   * (docs/api.md, "Accepting under overload").
    *
    * @example
    * ```ts
@@ -358,7 +364,10 @@ export class TcpSocket extends Socket {
 
   /**
    * Sends up to `maxlen` bytes of `buf` (default: all of it), waiting while
-   * the socket buffer is full. Returns how many bytes were sent.
+   * the socket buffer is full. Returns how many bytes were sent (maybe
+   * fewer than asked: see {@link sendall}), straight from `buf`, no copy.
+   * Never raises `SIGPIPE`: a send to a reset peer is `'broken_pipe'` or
+   * `'connection_reset'`.
    *
    * @example
    * ```ts
