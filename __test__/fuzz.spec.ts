@@ -25,7 +25,17 @@ import { checkLeaksAtEnd, ok } from './helpers'
 checkLeaksAtEnd(test)
 
 const dir = mkdtempSync(join(tmpdir(), 'socket2-fuzz-'))
-test.after.always(() => rmSync(dir, { recursive: true, force: true }))
+// Work inside the temporary directory: a relative path that reaches a Unix
+// socket's bind (a host string such as '0.0.0.0' in a place forKind does
+// not rewrite) then makes its file there, and goes with it, never in the
+// repository. (This process is this file's alone: ava runs each spec file
+// in a child process of its own.)
+const cwd = process.cwd()
+process.chdir(dir)
+test.after.always(() => {
+  process.chdir(cwd)
+  rmSync(dir, { recursive: true, force: true })
+})
 
 // ---- values ------------------------------------------------------------------
 

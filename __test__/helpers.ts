@@ -1,7 +1,7 @@
 // Shared test helpers: leak checks and small socket utilities.
 
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -88,8 +88,29 @@ export function driverFds(): number {
  * that checks nothing leaked: the fd count is back where it started, no
  * socket is open and no coroutine is waiting.
  */
+/**
+ * The Unix socket files in the repository's root. A test makes files only
+ * in a temporary directory it removes; a socket file here is one that
+ * bound a relative path (such as a host name given to a Unix socket).
+ */
+function socketFilesInRoot(): string[] {
+  const root = join(__dirname, '..')
+  return readdirSync(root).filter((name) => {
+    try {
+      return lstatSync(join(root, name)).isSocket()
+    } catch {
+      return false
+    }
+  })
+}
+
 export function checkLeaksAtEnd(test: TestFn): void {
   const fdsBefore = openFds()
+  const socketFilesBefore = new Set(socketFilesInRoot())
+  test.after.always('nothing left in the repository root: no Unix socket files', () => {
+    const left = socketFilesInRoot().filter((name) => !socketFilesBefore.has(name))
+    if (left.length > 0) throw new Error(`Unix socket file(s) left in the repository root (a relative path was bound): ${left.join(', ')}`)
+  })
   test.after.always('nothing leaked: fds, sockets, waiting coroutines', async () => {
     // Sockets closed by GC finalizers and async closes settle in a tick;
     // a terminated worker's poller, or a child's pipes, may take longer on a

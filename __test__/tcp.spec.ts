@@ -165,10 +165,10 @@ test("connect('localhost', port) resolves the name off the loop", async (t) => {
   const { server, port } = await listener(t)
   const client = open(t)
   const accepted = server.accept()
-  const started = performance.now()
+  // The call returns a promise; that the name is resolved off the loop
+  // (other sockets keep going while DNS waits) is lookup.spec.ts's test,
+  // with a DNS server that answers 500 ms late.
   const pending = client.connect('localhost', port)
-  // The call itself returns at once, with a promise.
-  t.true(performance.now() - started < 50)
   t.true(pending instanceof Promise)
   t.deepEqual(await pending, [true])
   const conn = ok(await accepted)

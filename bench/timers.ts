@@ -13,8 +13,21 @@
 // The sleepers use `socket.sleepUntil` when index.ts exports it, else the
 // scheduler's own deadline wait (`waitUntil`, which sleepUntil is built on).
 //
+// A third measure: what cancelling a deadline costs among 10 000 and among
+// 100 000 pending ones (N recvs wait with staggered deadlines, then close()
+// takes them all off the heap; the time is close()'s, per deadline). A
+// removal in O(log n) keeps the two close; a linear one would make the
+// second about ten times the first. (The unit test counts the heap moves
+// instead: __test__/deadlines.spec.ts.)
+//
+// And how late deadlines fire: bench/deadline-lateness.js starts 10 000
+// recvs with deadlines spread over 0–200 ms in a fresh process (all on one
+// socket; on 100 sockets beside a hot loop), next to 1 000 plain
+// setTimeouts as the control, and reports the lateness p99 of both.
+//
 // Standalone: node --import tsx bench/timers.ts [--duration S] [--reps N]
 // One measurement (what the driver spawns): ... --child --sleepers K [--expires]
+// or ... --child --cancel N
 
 import * as socket from '../index'
 import { waitUntil } from '../src/scheduler'
@@ -26,7 +39,9 @@ import {
   nodeScript,
   numberOption,
   pinned,
+  plainNodeScript,
   runJson,
+  stringOption,
   table,
   useReleaseAddon,
 } from './lib'
@@ -38,6 +53,10 @@ const SLEEP_SECONDS = 24 * 3600
 const RECV_TIMEOUT = 60
 
 export const SLEEPER_COUNTS = [0, 10, 10_000]
+/** Pending deadlines among which the cancel cost is measured. */
+export const CANCEL_COUNTS = [10_000, 100_000]
+/** Rounds of the cancel measurement per process (the best one is reported). */
+const CANCEL_ROUNDS = 3
 
 type SleepUntil = (expires: number) => Promise<unknown>
 
@@ -124,6 +143,56 @@ async function measureHere(sleepers: number, withExpires: boolean, warmup: numbe
   }
 }
 
+/**
+ * One cancel measurement, in this process: `count` recvs wait with
+ * staggered deadlines, then close() removes them all; prints the best
+ * microseconds per cancelled deadline of a few rounds.
+ */
+async function measureCancelHere(count: number): Promise<void> {
+  const listener = check(socket.tcp(), 'tcp')
+  check(await listener.listen('127.0.0.1', 0), 'listen')
+  const port = check(listener.localAddr(), 'localAddr').port()!
+  let best = Infinity
+  for (let round = 0; round <= CANCEL_ROUNDS; round++) {
+    const client = check(socket.tcp(), 'tcp')
+    const accepted = listener.accept()
+    check(await client.connect('127.0.0.1', port), 'connect')
+    const server = check(await accepted, 'accept')
+    const now = socket.clock()
+    const one = Buffer.alloc(1)
+    const waits = Array.from({ length: count }, (_, i) => client.recv(one, 1, now + 100 + ((i * 7919) % count) * 0.001))
+    const started = process.hrtime.bigint()
+    client.close()
+    const ns = Number(process.hrtime.bigint() - started)
+    for (const [, err] of await Promise.all(waits)) if (err !== 'closed') throw new Error(`a cancelled recv ended ${err}`)
+    server.close()
+    if (round > 0) best = Math.min(best, ns / 1000 / count) // round 0 warms up
+  }
+  listener.close()
+  process.stdout.write(`${JSON.stringify({ pending: count, us_per_cancel: Number(best.toFixed(4)) })}\n`)
+}
+
+/** What bench/deadline-lateness.js prints (the fields used here). */
+interface LatenessResult {
+  timeouts: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  controlP99Ms: number
+}
+
+/** The lateness variants: arguments of bench/deadline-lateness.js. */
+const LATENESS_VARIANTS = [
+  { name: 'one socket', args: ['one'] },
+  { name: '100 sockets beside a hot loop', args: ['many', 'busy'] },
+]
+
+/** What one cancel measurement prints. */
+interface CancelResult {
+  pending: number
+  us_per_cancel: number
+}
+
 /** What one measurement prints. */
 interface ChildResult extends Rate {
   sleepers: number
@@ -155,6 +224,12 @@ export interface TimersResult {
     cpu: { no_expires: number; expires: number }
     rate: { no_expires: number; expires: number }
   }
+  /** Microseconds per cancelled deadline, by pending count: every run and the median. */
+  cancel: { pending: number; us_per_cancel: number[]; median: number }[]
+  /** Median cost of a cancel among 100 000 pending over one among 10 000 (1 = no growth; linear ≈ 10). */
+  cancel_ratio_100k_vs_10k: number
+  /** Lateness of 10 000 deadlines (ms), per variant: medians over the runs of p50, p99, max, and of Node's own timers' p99. */
+  lateness: { variant: string; p50_ms: number; p99_ms: number; max_ms: number; node_timers_p99_ms: number }[]
 }
 
 /**
@@ -181,6 +256,38 @@ export async function runTimers(options: { warmup: number; duration: number; rep
       process.stderr.write(`  timers: ${sleepers} sleepers, expires ${expires}: ${line}\n`)
     }
   }
+  const cancelCosts = CANCEL_COUNTS.map(() => [] as number[])
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (let k = 0; k < CANCEL_COUNTS.length; k++) {
+      const at = (k + rep) % CANCEL_COUNTS.length
+      const [command, full] = pinned(0, ...nodeScript('bench/timers.ts', ['--child', '--cancel', String(CANCEL_COUNTS[at])]))
+      const result = await runJson<CancelResult>(command, full)
+      cancelCosts[at].push(result.us_per_cancel)
+      process.stderr.write(`  timers: cancel among ${CANCEL_COUNTS[at]} pending: ${result.us_per_cancel.toFixed(3)} µs\n`)
+    }
+  }
+  const cancel = CANCEL_COUNTS.map((pending, i) => ({ pending, us_per_cancel: cancelCosts[i], median: median(cancelCosts[i]) }))
+  const lateRuns = LATENESS_VARIANTS.map(() => [] as LatenessResult[])
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (let k = 0; k < LATENESS_VARIANTS.length; k++) {
+      const at = (k + rep) % LATENESS_VARIANTS.length
+      const [command, full] = pinned(0, ...plainNodeScript('bench/deadline-lateness.js', LATENESS_VARIANTS[at].args))
+      const result = await runJson<LatenessResult>(command, full)
+      if (result.timeouts !== 10_000) throw new Error(`deadline-lateness: ${result.timeouts} timeouts, not 10 000`)
+      lateRuns[at].push(result)
+      process.stderr.write(`  timers: lateness, ${LATENESS_VARIANTS[at].name}: p99 ${result.p99Ms} ms (Node's timers ${result.controlP99Ms} ms)\n`)
+    }
+  }
+  const lateness = LATENESS_VARIANTS.map((variant, i) => {
+    const of = (pick: (r: LatenessResult) => number): number => Number(median(lateRuns[i].map(pick)).toFixed(2))
+    return {
+      variant: variant.name,
+      p50_ms: of((r) => r.p50Ms),
+      p99_ms: of((r) => r.p99Ms),
+      max_ms: of((r) => r.maxMs),
+      node_timers_p99_ms: of((r) => r.controlP99Ms),
+    }
+  })
   const runs: TimersRun[] = configs.map((config, i) => ({
     ...config,
     rates: rates[i],
@@ -200,6 +307,9 @@ export async function runTimers(options: { warmup: number; duration: number; rep
       cpu: { no_expires: byCpu(false), expires: byCpu(true) },
       rate: { no_expires: byRate(false), expires: byRate(true) },
     },
+    cancel,
+    cancel_ratio_100k_vs_10k: ratio(cancel[1].median, cancel[0].median),
+    lateness,
   }
 }
 
@@ -215,13 +325,23 @@ export function timersTable(result: TimersResult): string {
     rows.push([`${label}: CPU/rt`, ...SLEEPER_COUNTS.map((n) => `${pick(n).cpu_median.toFixed(2)} µs`), cpu])
     rows.push([`${label}: rate`, ...SLEEPER_COUNTS.map((n) => `${kilo(pick(n).median)}/s`), rate])
   }
-  return `${table(rows)}\n(sleepers wait via ${result.deadline_wait}; medians; CPU = the process's user + system time)`
+  const cancel = result.cancel.map((c) => `${c.median.toFixed(3)} µs among ${c.pending}`).join(', ')
+  return (
+    `${table(rows)}\n(sleepers wait via ${result.deadline_wait}; medians; CPU = the process's user + system time)\n` +
+    `cancelling a deadline: ${cancel}; ratio ${result.cancel_ratio_100k_vs_10k.toFixed(2)} (1 = no growth, linear ≈ 10)\n` +
+    table([
+      ['10 000 deadlines over 0–200 ms', 'lateness p50', 'p99', 'max', "Node's timers p99"],
+      ...result.lateness.map((l) => [l.variant, `${l.p50_ms} ms`, `${l.p99_ms} ms`, `${l.max_ms} ms`, `${l.node_timers_p99_ms} ms`]),
+    ])
+  )
 }
 
 if (require.main === module) {
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
   const duration = numberOption('duration', 'BENCH_DURATION', 3)
-  if (hasFlag('child')) {
+  if (hasFlag('child') && stringOption('cancel', 'BENCH_CANCEL') !== undefined) {
+    void measureCancelHere(numberOption('cancel', 'BENCH_CANCEL', 10_000))
+  } else if (hasFlag('child')) {
     void measureHere(numberOption('sleepers', 'BENCH_SLEEPERS', 0), hasFlag('expires'), warmup, duration)
   } else {
     const reps = numberOption('reps', 'BENCH_REPS', 3)
