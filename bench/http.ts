@@ -34,24 +34,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
-import {
-  ROOT,
-  canPin,
-  cpuNanos,
-  hasFlag,
-  kilo,
-  load,
-  median,
-  numberOption,
-  pinned,
-  plainNodeScript,
-  runOrThrow,
-  startChild,
-  stopChild,
-  stringOption,
-  table,
-  useReleaseAddon,
-} from './lib'
+import { ROOT, canPin, cpuNanos, hasFlag, interleaved, kilo, load, median, numberOption, pinned } from './lib'
+import { plainNodeScript, runOrThrow, stringOption, table, useReleaseAddon, withServer } from './lib'
 
 interface Scenario {
   name: string
@@ -147,10 +131,7 @@ async function measure(
   opts: { warmup: number; duration: number; useWrk: boolean; certDir: string },
 ): Promise<Run> {
   const extra = scenario.tls ? ['--port', '0', '--tls', opts.certDir] : ['--port', '0']
-  const { child, firstLine } = await startChild(...pinned(0, ...plainNodeScript(server.script, extra)))
-  try {
-    const port = Number(firstLine)
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`${server.name} printed ${firstLine}, not a port`)
+  return withServer(server.name, plainNodeScript(server.script, extra), async (child, port) => {
     const url = `${scenario.tls ? 'https' : 'http'}://127.0.0.1:${port}${scenario.path}`
     let cpuFrom: number | undefined
     let result: Measured
@@ -171,9 +152,7 @@ async function measure(
         cpuFrom !== undefined && cpuTo !== undefined && result.requests > 0 ? (cpuTo - cpuFrom) / 1000 / result.requests : undefined,
       errors: result.errors,
     }
-  } finally {
-    await stopChild(child)
-  }
+  })
 }
 
 /** A self-signed EC certificate for the TLS scenarios (made per run, removed after). */
@@ -219,16 +198,13 @@ async function main(): Promise<void> {
   try {
     for (const scenario of scenarios) {
       const runs: Record<string, Run[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
-      for (let rep = 0; rep < reps; rep++) {
-        for (let k = 0; k < SERVERS.length; k++) {
-          const server = SERVERS[(k + rep) % SERVERS.length]
-          const run = await measure(server, scenario, { warmup, duration, useWrk, certDir })
-          runs[server.name].push(run)
-          const cpu = run.cpuUsPerRequest === undefined ? '' : `, ${fmt(run.cpuUsPerRequest)} µs CPU/req`
-          const mbs = scenario.path === '/big' ? `, ${fmt(run.bytesPerSecond / 1024 ** 2)} MiB/s` : ''
-          console.error(`  ${scenario.name} rep ${rep + 1}/${reps} ${server.name}: ${kilo(run.rate)} req/s${mbs}${cpu}${run.errors ? `, ${run.errors} errors` : ''}`)
-        }
-      }
+      await interleaved(SERVERS, reps, async (server, rep) => {
+        const run = await measure(server, scenario, { warmup, duration, useWrk, certDir })
+        runs[server.name].push(run)
+        const cpu = run.cpuUsPerRequest === undefined ? '' : `, ${fmt(run.cpuUsPerRequest)} µs CPU/req`
+        const mbs = scenario.path === '/big' ? `, ${fmt(run.bytesPerSecond / 1024 ** 2)} MiB/s` : ''
+        console.error(`  ${scenario.name} rep ${rep + 1}/${reps} ${server.name}: ${kilo(run.rate)} req/s${mbs}${cpu}${run.errors ? `, ${run.errors} errors` : ''}`)
+      })
       const med = (name: string, pick: (r: Run) => number | undefined): number | null => {
         const values = runs[name].map(pick)
         return values.every((v) => v !== undefined) ? median(values as number[]) : null

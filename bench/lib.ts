@@ -183,6 +183,38 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * A server for one run: starts `command` pinned to CPU 0 (taskset execs
+ * it, so the child's pid is the server's), reads the port it prints first,
+ * runs `use(child, port)`, and stops the server whatever happens.
+ */
+export async function withServer<T>(
+  name: string,
+  command: [string, string[]],
+  use: (child: ChildProcess, port: number) => Promise<T>,
+): Promise<T> {
+  const { child, firstLine } = await startChild(...pinned(0, ...command))
+  try {
+    const port = Number(firstLine)
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`${name} printed ${firstLine}, not a port`)
+    return await use(child, port)
+  } finally {
+    await stopChild(child)
+  }
+}
+
+/**
+ * Measures every server `reps` times, interleaved: each repetition runs
+ * them all once, the first one alternating, so a change in the machine's
+ * load falls on every server alike. `measure` gets the server and the
+ * repetition's number (from 0).
+ */
+export async function interleaved<S>(servers: S[], reps: number, measure: (server: S, rep: number) => Promise<void>): Promise<void> {
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < servers.length; k++) await measure(servers[(k + rep) % servers.length], rep)
+  }
+}
+
+/**
  * Runs a child to completion and parses the JSON line it prints last;
  * `onLine` sees every line as it arrives.
  */

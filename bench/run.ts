@@ -43,27 +43,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
-import {
-  ROOT,
-  type Rate,
-  canPin,
-  cpuNanos,
-  hasFlag,
-  kilo,
-  load,
-  median,
-  plainNodeScript,
-  numberOption,
-  parseCommandLine,
-  pinned,
-  runJson,
-  runOrThrow,
-  startChild,
-  stopChild,
-  stringOption,
-  table,
-  useReleaseAddon,
-} from './lib'
+import { type Rate, ROOT, canPin, cpuNanos, hasFlag, interleaved, kilo, load, median, numberOption } from './lib'
+import { parseCommandLine, pinned, plainNodeScript, runJson, runOrThrow, stringOption, table } from './lib'
+import { useReleaseAddon, withServer } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type IdleResult, idleTable, runIdle } from './idle'
 import { type ThreadsRow, runThreads, threadsTable } from './threads'
@@ -110,12 +92,8 @@ function connectionCounts(): number[] {
 
 
 /** One run: a fresh server on CPU 0, the load generator on CPU 1. */
-async function measure(server: Server, connections: number, warmup: number, duration: number): Promise<Run> {
-  // taskset execs the server: the child's pid is the server's.
-  const { child, firstLine } = await startChild(...pinned(0, ...server.command()))
-  try {
-    const port = Number(firstLine)
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`${server.name} printed ${firstLine}, not a port`)
+function measure(server: Server, connections: number, warmup: number, duration: number): Promise<Run> {
+  return withServer(server.name, server.command(), async (child, port) => {
     const args = ['--port', String(port), '--connections', String(connections)]
     args.push('--warmup', String(warmup), '--duration', String(duration))
     let cpuFrom: number | undefined
@@ -129,9 +107,7 @@ async function measure(server: Server, connections: number, warmup: number, dura
         ? (cpuTo - cpuFrom) / 1000 / result.round_trips
         : undefined
     return { rate: result.rate, cpuUsPerRoundTrip }
-  } finally {
-    await stopChild(child)
-  }
+  })
 }
 
 async function runEcho(counts: number[], warmup: number, duration: number, reps: number): Promise<EchoResult[]> {
@@ -140,17 +116,14 @@ async function runEcho(counts: number[], warmup: number, duration: number, reps:
     const rates: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
     const costs: Record<string, number[]> = Object.fromEntries(SERVERS.map((s) => [s.name, []]))
     let costsKnown = true
-    for (let rep = 0; rep < reps; rep++) {
-      for (let k = 0; k < SERVERS.length; k++) {
-        const server = SERVERS[(k + rep) % SERVERS.length]
-        const run = await measure(server, connections, warmup, duration)
-        rates[server.name].push(run.rate)
-        if (run.cpuUsPerRoundTrip === undefined) costsKnown = false
-        else costs[server.name].push(run.cpuUsPerRoundTrip)
-        const cost = run.cpuUsPerRoundTrip === undefined ? '' : `, ${run.cpuUsPerRoundTrip.toFixed(2)} µs CPU/rt`
-        console.error(`  ${connections} conn, rep ${rep + 1}/${reps}, ${server.name}: ${kilo(run.rate)}/s${cost}`)
-      }
-    }
+    await interleaved(SERVERS, reps, async (server, rep) => {
+      const run = await measure(server, connections, warmup, duration)
+      rates[server.name].push(run.rate)
+      if (run.cpuUsPerRoundTrip === undefined) costsKnown = false
+      else costs[server.name].push(run.cpuUsPerRoundTrip)
+      const cost = run.cpuUsPerRoundTrip === undefined ? '' : `, ${run.cpuUsPerRoundTrip.toFixed(2)} µs CPU/rt`
+      console.error(`  ${connections} conn, rep ${rep + 1}/${reps}, ${server.name}: ${kilo(run.rate)}/s${cost}`)
+    })
     const medians = medianOf(rates)
     const cpuMedian = costsKnown ? medianOf(costs) : null
     results.push({

@@ -404,14 +404,19 @@ function heapRemove(waiter: Waiter): void {
   if (heap.length === 0 && !firing) armTimer()
 }
 
+/** One sift step: the entry at `from` moves to `to` (whose entry moved on). */
+function moveEntry(from: number, to: number): void {
+  heap[to] = heap[from]
+  heap[to].heapIndex = to
+  heapMoves++
+}
+
 function siftUp(at: number): void {
   const item = heap[at]
   while (at > 0) {
     const parent = (at - 1) >> 1
     if (heap[parent].deadline <= item.deadline) break
-    heap[at] = heap[parent]
-    heap[at].heapIndex = at
-    heapMoves++
+    moveEntry(parent, at)
     at = parent
   }
   heap[at] = item
@@ -426,9 +431,7 @@ function siftDown(at: number): void {
     if (child >= n) break
     if (child + 1 < n && heap[child + 1].deadline < heap[child].deadline) child++
     if (heap[child].deadline >= item.deadline) break
-    heap[at] = heap[child]
-    heap[at].heapIndex = at
-    heapMoves++
+    moveEntry(child, at)
     at = child
   }
   heap[at] = item

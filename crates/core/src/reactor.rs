@@ -445,12 +445,9 @@ impl<T> Reactor<T> {
         let id = Id::new(slot, self.entries[slot as usize].generation);
         let token = self.owner.tag(id.token());
         let registered = self.with_registry(|registry| {
-            sys::register(
-                registry,
-                socket.source_mut(),
-                token,
-                Interest::READABLE | Interest::WRITABLE,
-            )
+            socket.source_mut().with_event_source(|source| {
+                registry.register(source, token, Interest::READABLE | Interest::WRITABLE)
+            })
         });
         if let Err(err) = registered {
             self.free.push(slot);
@@ -506,7 +503,11 @@ impl<T> Reactor<T> {
         self.free.push(id.slot());
         // The fd is closed right after, which removes it from the poller in
         // any case; an error here changes nothing for the caller.
-        let _ = self.with_registry(|registry| sys::deregister(registry, socket.source_mut()));
+        let _ = self.with_registry(|registry| {
+            socket
+                .source_mut()
+                .with_event_source(|source| registry.deregister(source))
+        });
         Some(socket)
     }
 
@@ -620,6 +621,13 @@ mod tests {
         (reactor.insert(socket).unwrap(), addr)
     }
 
+    /// A TCP client whose non-blocking connect to `addr` has started.
+    fn client_of(addr: &SockAddr) -> (Socket, Connect) {
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        let started = client.connect(addr).unwrap();
+        (client, started)
+    }
+
     #[test]
     fn ids_round_trip_and_generations_advance() {
         let mut reactor = Reactor::<()>::new(16).unwrap();
@@ -643,8 +651,7 @@ mod tests {
     fn a_connection_wakes_the_listener() {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let started = client.connect(&addr).unwrap();
+        let (client, started) = client_of(&addr);
         let client = reactor.insert(client).unwrap();
         let mut wanted = vec![(server, Readiness::READABLE)];
         if started == Connect::InProgress {
@@ -661,8 +668,7 @@ mod tests {
         let mut reactor = Reactor::<()>::new(16).unwrap();
         let (old, addr) = listener(&mut reactor);
         // Make the old listener readable, then close it before polling.
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let _ = client.connect(&addr).unwrap();
+        let (_client, _) = client_of(&addr);
         std::thread::sleep(Duration::from_millis(20));
         drop(reactor.remove(old));
         let (new, _) = listener(&mut reactor);
@@ -688,8 +694,7 @@ mod tests {
         // WouldBlock, and every byte the peer sent must arrive.
         let mut reactor = Reactor::<()>::new(64).unwrap();
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let _ = client.connect(&addr).unwrap();
+        let (client, _) = client_of(&addr);
         assert!(poll_until(&mut reactor, server, Readiness::READABLE));
         let (conn, _) = reactor.get(server).unwrap().accept().unwrap();
         let conn = reactor.insert(conn).unwrap();
@@ -805,8 +810,7 @@ mod tests {
         );
         let mut clients = Vec::new();
         for addr in [&addr_a, &addr_b] {
-            let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-            let _ = client.connect(addr).unwrap();
+            let (client, _) = client_of(addr);
             clients.push(client);
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -866,8 +870,7 @@ mod tests {
         // Registered while the other thread may already be blocked polling.
         std::thread::sleep(Duration::from_millis(20));
         let (server, addr) = listener(&mut reactor);
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let _ = client.connect(&addr).unwrap();
+        let (_client, _) = client_of(&addr);
         let mut seen = false;
         for _ in 0..100 {
             let Ok(mut batch) = received.recv_timeout(Duration::from_millis(20)) else {

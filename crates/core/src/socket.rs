@@ -381,6 +381,28 @@ mod tests {
         SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())
     }
 
+    /// A TCP listener on 127.0.0.1, any port.
+    fn listening(backlog: Option<i32>) -> Socket {
+        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        listener.bind(&loopback()).unwrap();
+        listener.listen(backlog).unwrap();
+        listener
+    }
+
+    /// A UDP socket bound to 127.0.0.1, any port.
+    fn bound_udp() -> Socket {
+        let socket = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
+        socket.bind(&loopback()).unwrap();
+        socket
+    }
+
+    /// A TCP client whose non-blocking connect to `listener` has started.
+    fn client_of(listener: &Socket) -> Socket {
+        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
+        client
+    }
+
     #[test]
     fn names_round_trip() {
         for name in ["tcp", "udp", "raw"] {
@@ -399,31 +421,23 @@ mod tests {
 
     #[test]
     fn recv_on_an_empty_socket_would_block() {
-        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        listener.bind(&loopback()).unwrap();
-        listener.listen(None).unwrap();
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
+        let listener = listening(None);
+        let client = client_of(&listener);
         let err = client.recv(&mut [0; 8]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
     }
 
     #[test]
     fn accept_with_no_pending_connection_would_block() {
-        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        listener.bind(&loopback()).unwrap();
-        listener.listen(Some(8)).unwrap();
+        let listener = listening(Some(8));
         let err = listener.accept().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
     }
 
     #[test]
     fn send_to_a_reset_peer_is_an_error_not_a_signal() {
-        let listener = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        listener.bind(&loopback()).unwrap();
-        listener.listen(None).unwrap();
-        let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
-        let _ = client.connect(&listener.local_addr().unwrap()).unwrap();
+        let listener = listening(None);
+        let client = client_of(&listener);
         std::thread::sleep(std::time::Duration::from_millis(20));
         let (server, _) = listener.accept().unwrap();
         // linger 0 turns close into a RST.
@@ -449,10 +463,8 @@ mod tests {
 
     #[test]
     fn udp_datagram_round_trip() {
-        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
-        a.bind(&loopback()).unwrap();
-        let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
-        b.bind(&loopback()).unwrap();
+        let a = bound_udp();
+        let b = bound_udp();
         assert_eq!(b.send_to(b"ping", &a.local_addr().unwrap()).unwrap(), 4);
         std::thread::sleep(std::time::Duration::from_millis(10));
         let mut buf = [0; 16];
@@ -465,8 +477,7 @@ mod tests {
 
     #[test]
     fn a_datagram_longer_than_the_buffer_is_reported_truncated() {
-        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
-        a.bind(&loopback()).unwrap();
+        let a = bound_udp();
         let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
         b.send_to(&[7; 100], &a.local_addr().unwrap()).unwrap();
         b.send_to(b"next", &a.local_addr().unwrap()).unwrap();
@@ -488,10 +499,8 @@ mod tests {
 
     #[test]
     fn disconnect_makes_a_udp_socket_unconnected_again() {
-        let a = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
-        a.bind(&loopback()).unwrap();
-        let b = Socket::open(Kind::Datagram, Family::Inet, 0).unwrap();
-        b.bind(&loopback()).unwrap();
+        let a = bound_udp();
+        let b = bound_udp();
         a.connect(&b.local_addr().unwrap()).unwrap();
         assert!(a.peer_addr().is_ok());
         let local = a.local_addr().unwrap();

@@ -27,6 +27,48 @@ macro_rules! set_keepalive_param_via_socket2 {
     };
 }
 
+/// Defines the first items on the OSes `$cond` names and the second ones
+/// elsewhere, so each OS list is written once.
+#[allow(unused_macros)] // Windows has no OS list of its own
+macro_rules! where_os {
+    ($cond:meta, { $($yes:item)* } else { $($no:item)* }) => {
+        $(#[cfg($cond)] $yes)*
+        $(#[cfg(not($cond))] $no)*
+    };
+}
+
+/// Defines `$get`/`$set` for the option `$name` through socket2's calls
+/// of the same names, on the OSes `$cond` names; elsewhere both answer "not
+/// supported" (the `not_supported()` of the file it is used in). Windows
+/// passes `any()`, which names none.
+macro_rules! option_via_socket2 {
+    ($name:literal, $get:ident, $set:ident, $ty:ty, where $cond:meta) => {
+        #[doc = concat!("`getsockopt(", $name, ")`.")]
+        #[cfg($cond)]
+        pub fn $get(socket: &socket2::Socket) -> std::io::Result<$ty> {
+            socket.$get()
+        }
+
+        #[doc = concat!("`setsockopt(", $name, ")`.")]
+        #[cfg($cond)]
+        pub fn $set(socket: &socket2::Socket, value: $ty) -> std::io::Result<()> {
+            socket.$set(value)
+        }
+
+        #[doc = concat!("No `", $name, "` here.")]
+        #[cfg(not($cond))]
+        pub fn $get(_socket: &socket2::Socket) -> std::io::Result<$ty> {
+            Err(not_supported())
+        }
+
+        #[doc = concat!("No `", $name, "` here.")]
+        #[cfg(not($cond))]
+        pub fn $set(_socket: &socket2::Socket, _value: $ty) -> std::io::Result<()> {
+            Err(not_supported())
+        }
+    };
+}
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

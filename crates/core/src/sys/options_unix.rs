@@ -10,15 +10,6 @@ use std::time::Duration;
 
 use crate::options::KeepaliveParam;
 
-/// Defines the first items on the OSes `$cond` names and the second ones
-/// elsewhere, so each OS list is written once.
-macro_rules! where_os {
-    ($cond:meta, { $($yes:item)* } else { $($no:item)* }) => {
-        $(#[cfg($cond)] $yes)*
-        $(#[cfg(not($cond))] $no)*
-    };
-}
-
 /// "No such option here" (`ENOPROTOOPT`); unused where the OS has them all.
 #[allow(dead_code)]
 fn not_supported() -> io::Error {
@@ -87,55 +78,17 @@ pub fn accepts_connections(socket: &socket2::Socket) -> io::Result<bool> {
     int_option(socket, libc::SO_ACCEPTCONN).map(|on| on != 0)
 }
 
-where_os!(not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin")), {
-    /// `getsockopt(SO_REUSEPORT)`.
-    pub fn reuse_port(socket: &socket2::Socket) -> io::Result<bool> {
-        socket.reuse_port()
-    }
+option_via_socket2! {
+    "SO_REUSEPORT", reuse_port, set_reuse_port, bool,
+    where not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin"))
+}
 
-    /// `setsockopt(SO_REUSEPORT)`.
-    pub fn set_reuse_port(socket: &socket2::Socket, on: bool) -> io::Result<()> {
-        socket.set_reuse_port(on)
-    }
-} else {
-    pub fn reuse_port(_socket: &socket2::Socket) -> io::Result<bool> {
-        Err(not_supported())
-    }
-
-    pub fn set_reuse_port(_socket: &socket2::Socket, _on: bool) -> io::Result<()> {
-        Err(not_supported())
-    }
-});
-
-where_os!(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "fuchsia",
-    target_os = "illumos"
-), {
-    /// `getsockopt(IPV6_TCLASS)`.
-    pub fn traffic_class(socket: &socket2::Socket) -> io::Result<u32> {
-        socket.tclass_v6()
-    }
-
-    /// `setsockopt(IPV6_TCLASS)`.
-    pub fn set_traffic_class(socket: &socket2::Socket, class: u32) -> io::Result<()> {
-        socket.set_tclass_v6(class)
-    }
-} else {
-    pub fn traffic_class(_socket: &socket2::Socket) -> io::Result<u32> {
-        Err(not_supported())
-    }
-
-    pub fn set_traffic_class(_socket: &socket2::Socket, _class: u32) -> io::Result<()> {
-        Err(not_supported())
-    }
-});
+option_via_socket2! {
+    "IPV6_TCLASS", tclass_v6, set_tclass_v6, u32,
+    where any(target_os = "linux", target_os = "android", target_os = "macos", target_os = "freebsd",
+              target_os = "netbsd", target_os = "openbsd", target_os = "dragonfly", target_os = "fuchsia",
+              target_os = "illumos")
+}
 
 where_os!(any(
     target_os = "linux",

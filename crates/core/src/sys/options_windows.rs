@@ -33,23 +33,9 @@ pub fn accepts_connections(_socket: &socket2::Socket) -> io::Result<bool> {
     Err(not_supported())
 }
 
-/// Windows has no `SO_REUSEPORT`.
-pub fn reuse_port(_socket: &socket2::Socket) -> io::Result<bool> {
-    Err(not_supported())
-}
-
-pub fn set_reuse_port(_socket: &socket2::Socket, _on: bool) -> io::Result<()> {
-    Err(not_supported())
-}
-
-/// `IPV6_TCLASS` has no socket2 call on Windows.
-pub fn traffic_class(_socket: &socket2::Socket) -> io::Result<u32> {
-    Err(not_supported())
-}
-
-pub fn set_traffic_class(_socket: &socket2::Socket, _class: u32) -> io::Result<()> {
-    Err(not_supported())
-}
+// Windows has no `SO_REUSEPORT`, and `IPV6_TCLASS` has no socket2 call here.
+option_via_socket2! { "SO_REUSEPORT", reuse_port, set_reuse_port, bool, where any() }
+option_via_socket2! { "IPV6_TCLASS", tclass_v6, set_tclass_v6, u32, where any() }
 
 set_keepalive_param_via_socket2!();
 

@@ -4,8 +4,8 @@ use std::io;
 use std::ops::Deref;
 use std::os::fd::AsRawFd;
 
+use mio::event;
 use mio::unix::SourceFd;
-use mio::{Interest, Registry, Token};
 use socket2::Domain;
 
 use crate::socket::{Family, Kind};
@@ -16,31 +16,19 @@ pub const SHORT_READ_DRAINS: bool = true;
 /// epoll and kqueue raise a new writable edge after a short send.
 pub const SHORT_WRITE_REARMS: bool = true;
 
-/// Flags for every `send(2)`/`sendto(2)`: `MSG_NOSIGNAL` turns the `SIGPIPE`
-/// a send to a reset connection would raise into an `EPIPE` error. Apple
-/// platforms lack the flag and get `SO_NOSIGPIPE` in [`after_open`] instead.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris"
-))]
-pub const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_os = "illumos",
-    target_os = "solaris"
-)))]
-pub const SEND_FLAGS: libc::c_int = 0;
+where_os! {
+    any(target_os = "linux", target_os = "android", target_os = "freebsd", target_os = "netbsd",
+        target_os = "openbsd", target_os = "dragonfly", target_os = "illumos", target_os = "solaris"),
+    {
+        /// Flags for every `send(2)`/`sendto(2)`: `MSG_NOSIGNAL` turns the `SIGPIPE`
+        /// a send to a reset connection would raise into an `EPIPE` error.
+        pub const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+    } else {
+        /// Flags for every `send(2)`/`sendto(2)`: none. These platforms (Apple's)
+        /// lack `MSG_NOSIGNAL` and get `SO_NOSIGPIPE` in [`after_open`] instead.
+        pub const SEND_FLAGS: libc::c_int = 0;
+    }
+}
 
 /// Per-socket setup after `socket(2)`/`accept(2)`: `SO_NOSIGPIPE` on Apple
 /// platforms, which lack `MSG_NOSIGNAL`.
@@ -139,6 +127,12 @@ impl Source {
     pub fn io<T>(&self, call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
         call()
     }
+
+    /// Runs `f` with what the poller registers for this socket: its fd
+    /// (`EPOLL_CTL_ADD`/`EPOLL_CTL_DEL`, kqueue's `EV_ADD`/`EV_DELETE`).
+    pub fn with_event_source<R>(&mut self, f: impl FnOnce(&mut dyn event::Source) -> R) -> R {
+        f(&mut SourceFd(&self.0.as_raw_fd()))
+    }
 }
 
 impl Deref for Source {
@@ -147,21 +141,6 @@ impl Deref for Source {
     fn deref(&self) -> &socket2::Socket {
         &self.0
     }
-}
-
-/// `EPOLL_CTL_ADD` / `EV_ADD` for the socket's fd, edge-triggered.
-pub fn register(
-    registry: &Registry,
-    source: &mut Source,
-    token: Token,
-    interest: Interest,
-) -> io::Result<()> {
-    registry.register(&mut SourceFd(&source.0.as_raw_fd()), token, interest)
-}
-
-/// `EPOLL_CTL_DEL` / `EV_DELETE`.
-pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
-    registry.deregister(&mut SourceFd(&source.0.as_raw_fd()))
 }
 
 /// Reported with a truncated datagram.

@@ -18,7 +18,7 @@ use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::os::windows::io::{AsRawSocket, FromRawSocket};
 
-use mio::{Interest, Registry, Token};
+use mio::event;
 use socket2::Domain;
 
 use crate::socket::{Family, Kind};
@@ -130,6 +130,17 @@ impl Source {
             Owner::Udp(socket) => socket.try_io(call),
         }
     }
+
+    /// Runs `f` with what the poller registers for this socket: the mio
+    /// object, whose registration starts an `IOCTL_AFD_POLL` on the
+    /// poller's completion port (at the next poll, or at once if another
+    /// thread is polling) and whose deregistration cancels it.
+    pub fn with_event_source<R>(&mut self, f: impl FnOnce(&mut dyn event::Source) -> R) -> R {
+        match &mut self.owner {
+            Owner::Tcp(socket) => f(socket),
+            Owner::Udp(socket) => f(socket),
+        }
+    }
 }
 
 impl Deref for Source {
@@ -137,28 +148,6 @@ impl Deref for Source {
 
     fn deref(&self) -> &socket2::Socket {
         &self.view
-    }
-}
-
-/// Starts an `IOCTL_AFD_POLL` for the socket on the poller's completion
-/// port (at the next poll, or at once if another thread is polling).
-pub fn register(
-    registry: &Registry,
-    source: &mut Source,
-    token: Token,
-    interest: Interest,
-) -> io::Result<()> {
-    match &mut source.owner {
-        Owner::Tcp(socket) => registry.register(socket, token, interest),
-        Owner::Udp(socket) => registry.register(socket, token, interest),
-    }
-}
-
-/// Cancels the socket's pending AFD poll; no event for it follows.
-pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
-    match &mut source.owner {
-        Owner::Tcp(socket) => registry.deregister(socket),
-        Owner::Udp(socket) => registry.deregister(socket),
     }
 }
 
