@@ -189,6 +189,7 @@ fairness|timing bounds for native speed, and its deadline child runs plain node 
 fuzz|not yet ported (it opens Unix sockets and expects Linux error names)
 gc|its children need prlimit (a Linux fd limit)
 readme|runs the quick start with tsx, which has no Windows binary here
+reference|checks docs/reference/ with TypeDoc: nothing platform-specific, npm test runs it
 runtimes|Bun, Deno and the native load generator are Linux binaries here
 threads|detach/share/adopt on Windows are type-checked only: the Wine run fails them, to look into
 NOT_PORTED
