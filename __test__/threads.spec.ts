@@ -20,11 +20,25 @@ interface Stats {
   waiting: number
 }
 
+/** This spec compiled to JavaScript (the Windows run under Wine), not run by tsx. */
+const compiled = __filename.endsWith('.js')
+
+/**
+ * This thread's poller as another thread names it: `epollFd()`, or on
+ * Windows `iocp()`.
+ */
+function pollerKey(): number {
+  return process.platform === 'win32' ? socket.iocp() : socket.epollFd()!
+}
+
 /** Starts `fixtures/threads-worker.ts` in a worker (tsx loaded there too), once it is listening. */
 async function startWorker(): Promise<Worker> {
-  const tsx = require.resolve('tsx/cjs')
-  const file = join(__dirname, 'fixtures', 'threads-worker.ts')
-  const worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)})`, { eval: true })
+  const worker = compiled
+    ? new Worker(join(__dirname, 'fixtures', 'threads-worker.js'))
+    : new Worker(
+        `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, 'fixtures', 'threads-worker.ts'))})`,
+        { eval: true },
+      )
   await nextMessage(worker, 'started')
   return worker
 }
@@ -359,11 +373,13 @@ async function pingPong(rounds: number): Promise<boolean> {
   return intact
 }
 
-const libuv = process.platform !== 'win32' && process.env.SOCKET2_DRIVER !== 'poller-thread'
+/** The driver every thread of this process runs (SOCKET2_DRIVER is read by each). */
+const driver = process.platform === 'win32' || process.env.SOCKET2_DRIVER === 'poller-thread' ? 'poller-thread' : 'libuv'
+/** The setter's name in messages. */
+const setter = process.platform === 'win32' ? 'iocp\\(handle\\)' : 'epollFd\\(fd\\)'
 
 test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round trips in each thread, events routed to their owner', async (t) => {
-  if (!libuv) return t.pass('a shared poller needs the libuv driver')
-  const mainFd = socket.epollFd()!
+  const mainFd = pollerKey()
   const worker = await startWorker()
   const gone = exited(worker)
   const done = nextMessage<{ intact: boolean; epollFd: number; driver: string; stats: Stats }>(worker, 'done')
@@ -378,7 +394,7 @@ test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round tr
   t.true(mine, 'the main thread\'s echoes')
   t.true(theirs.intact, 'the worker\'s echoes')
   t.is(theirs.epollFd, mainFd, 'the worker polls the main thread\'s poller')
-  t.is(theirs.driver, 'libuv')
+  t.is(theirs.driver, driver)
   t.deepEqual(theirs.stats, { sockets: 0, waiting: 0, threads: 0 })
   t.is(await gone, 0)
   // The main thread goes on on its poller after the worker left it.
@@ -386,7 +402,6 @@ test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round tr
 })
 
 test.serial('epollFd(fd): the thread that made the poller is terminated; the thread sharing it goes on', async (t) => {
-  if (!libuv) return t.pass('a shared poller needs the libuv driver')
   const owner = await startWorker()
   const ownerGone = exited(owner)
   const hello = nextMessage<{ fd: number }>(owner, 'fd')
@@ -407,10 +422,9 @@ test.serial('epollFd(fd): the thread that made the poller is terminated; the thr
 })
 
 test.serial('epollFd(fd): a worker on the main thread\'s poller is terminated mid-traffic; the main thread goes on', async (t) => {
-  if (!libuv) return t.pass('a shared poller needs the libuv driver')
   const worker = await startWorker()
   const gone = exited(worker)
-  worker.postMessage({ job: 'shared-poller', fd: socket.epollFd()!, rounds: 10_000_000 })
+  worker.postMessage({ job: 'shared-poller', fd: pollerKey(), rounds: 10_000_000 })
   const mine = pingPong(5000)
   const routedBefore = native.routedEvents()
   await sleep(150)
@@ -422,7 +436,7 @@ test.serial('epollFd(fd): a worker on the main thread\'s poller is terminated mi
   t.true(await pingPong(500))
 })
 
-test.serial('epollFd(fd) misuse: after the first socket, after the getter, not a poller, not a number; iocp()', async (t) => {
+test.serial('epollFd(fd)/iocp(handle) misuse: after the first socket, after the getter, not a poller, not a number; the other platform\'s call', async (t) => {
   const run = async (fd: unknown, after?: 'socket' | 'getter'): Promise<string | null> => {
     const worker = await startWorker()
     const gone = exited(worker)
@@ -432,19 +446,24 @@ test.serial('epollFd(fd) misuse: after the first socket, after the getter, not a
     await gone
     return thrown
   }
-  const mainFd = socket.epollFd()!
-  if (libuv) {
-    t.regex((await run(mainFd, 'socket'))!, /before this thread's first socket/)
-    t.regex((await run(mainFd, 'getter'))!, /before this thread's first socket/)
-    t.regex((await run(0))!, /not the poller of a socket2 thread/)
-    t.regex((await run(999_999))!, /not the poller of a socket2 thread/)
-  }
+  const mainFd = pollerKey()
+  t.regex((await run(mainFd, 'socket'))!, /before this thread's first socket/)
+  t.regex((await run(mainFd, 'getter'))!, /before this thread's first socket/)
+  t.regex((await run(0))!, /not the poller of a socket2 thread/)
+  t.regex((await run(999_999))!, /not the poller of a socket2 thread/)
   t.regex((await run(-1))!, /^TypeError/)
   t.regex((await run('3'))!, /^TypeError/)
   t.regex((await run(1.5))!, /^TypeError/)
   // The main thread has its poller already.
-  t.throws(() => socket.epollFd(mainFd), { message: /before this thread's first socket/ })
-  t.throws(() => socket.iocp(), { instanceOf: TypeError, message: /not supported/ })
+  t.throws(() => (process.platform === 'win32' ? socket.iocp(mainFd) : socket.epollFd(mainFd)), {
+    message: new RegExp(`${setter} must come before this thread's first socket`),
+  })
+  if (process.platform === 'win32') {
+    t.throws(() => socket.epollFd(mainFd), { message: /no epoll on Windows/ })
+    t.is(socket.epollFd(), null)
+  } else {
+    t.throws(() => socket.iocp(), { instanceOf: TypeError, message: /not supported here/ })
+  }
 })
 
 for (const mode of ['reuseport', 'share'] as const) {

@@ -272,15 +272,11 @@ fn socket_addr(
     }
 }
 
-/// The poller's descriptor (the epoll fd on Linux, the kqueue on macOS).
+/// What names this environment's poller to another thread's
+/// `setSharedPoller`: the epoll fd on Linux, the kqueue on macOS and the
+/// BSDs, on Windows a number of the process's own for its completion port
+/// (mio does not expose the port's `HANDLE`); -1 before `init`.
 #[napi]
-pub fn poller_fd() -> i32 {
-    #[cfg(unix)]
-    {
-        with_reactor(|reactor| reactor.poller_fd()).unwrap_or(-1)
-    }
-    #[cfg(not(unix))]
-    {
-        -1
-    }
+pub fn poller_fd() -> i64 {
+    crate::driver::poller_key()
 }

@@ -193,6 +193,49 @@ impl Poller {
         self.poll.as_raw_fd()
     }
 
+    /// Waits up to `timeout` like [`Poller::poll_into`] and hands every
+    /// event to `each(owner, [slot, generation, readiness])`, whoever owns
+    /// it: for a poller whose events all go to their owners' queues (the
+    /// poller-thread driver's shared poller). Returns the number of events
+    /// taken, wake-ups included.
+    pub fn poll_each(
+        &mut self,
+        timeout: Option<Duration>,
+        mut each: impl FnMut(Owner, [u32; 3]),
+    ) -> io::Result<usize> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(err) => return Err(err),
+        }
+        let mut taken = 0;
+        for event in self.events.iter() {
+            taken += 1;
+            if event.token() == WAKE_TOKEN {
+                continue;
+            }
+            each(
+                Owner::of(event.token()),
+                [
+                    Id::slot_of(event.token()),
+                    Id::generation_of(event.token()),
+                    readiness_of(event),
+                ],
+            );
+        }
+        Ok(taken)
+    }
+
+    /// A handle to register sockets with this poller from other threads
+    /// while it blocks on its own ([`Reactor::on_registrar`]).
+    pub fn registrar(&self) -> io::Result<Registrar> {
+        Ok(Registrar {
+            registry: self.poll.registry().try_clone()?,
+            #[cfg(unix)]
+            fd: self.fd(),
+        })
+    }
+
     /// [`Poller::poll_into`] for a poller several reactors share: the
     /// events of reactor `mine` (its [`Owner`]) go into `out`, every other
     /// event to `route(owner, [slot, generation, readiness])`. Returns
@@ -315,6 +358,25 @@ fn lock(poller: &SharedPoller) -> std::sync::MutexGuard<'_, Poller> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Registers sockets with a poller that runs apart ([`Poller::registrar`]):
+/// a `dup` of the epoll/kqueue fd, or a shared reference to the IOCP port.
+/// Any number of reactors, on any threads, can be made on one
+/// ([`Reactor::on_registrar`]); none of them takes a lock to register.
+pub struct Registrar {
+    registry: Registry,
+    /// The poller's own descriptor (not the `dup`).
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
+}
+
+impl Registrar {
+    /// The poller's own descriptor (the epoll or kqueue fd).
+    #[cfg(unix)]
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        self.fd
+    }
+}
+
 /// Where the reactor's poller is.
 enum Polling {
     /// Inside: [`Reactor::poll_into`] polls it.
@@ -380,6 +442,22 @@ impl<T> Reactor<T> {
             free: Vec::new(),
         };
         Ok((reactor, poller))
+    }
+
+    /// A new reactor on a poller that runs apart, possibly shared with
+    /// other threads' reactors: its sockets' tokens carry `owner`, unique
+    /// among the reactors on that poller. Its events come from whoever
+    /// polls ([`Poller::poll_each`]); pass them through
+    /// [`Reactor::retain_live`].
+    pub fn on_registrar(registrar: &Registrar, owner: Owner) -> io::Result<Reactor<T>> {
+        Ok(Reactor {
+            #[cfg(unix)]
+            poller_fd: registrar.fd,
+            polling: Polling::Apart(registrar.registry.try_clone()?),
+            owner,
+            entries: Vec::new(),
+            free: Vec::new(),
+        })
     }
 
     /// A new reactor on a poller shared with other threads' reactors: its
