@@ -377,6 +377,29 @@ impl Registrar {
     }
 }
 
+/// What a listening socket handed to several threads ([`Reactor::insert_shared`],
+/// [`Reactor::share_listener`]) is registered with, so that a connection
+/// wakes one poller, not every one watching the listener: `EPOLLEXCLUSIVE`
+/// on Linux; nothing special elsewhere (every poller watching it wakes and
+/// one `accept` wins).
+pub const SHARED_LISTENER: &str = sys::SHARED_LISTENER;
+
+/// A registry borrowed from the reactor, or from a shared poller under its
+/// lock.
+enum Handle<'a> {
+    Borrowed(&'a Registry),
+    Locked(std::sync::MutexGuard<'a, Poller>),
+}
+
+impl Handle<'_> {
+    fn get(&self) -> &Registry {
+        match self {
+            Handle::Borrowed(registry) => registry,
+            Handle::Locked(poller) => poller.poll.registry(),
+        }
+    }
+}
+
 /// Where the reactor's poller is.
 enum Polling {
     /// Inside: [`Reactor::poll_into`] polls it.
@@ -505,7 +528,56 @@ impl<T> Reactor<T> {
 
     /// [`Reactor::insert`] with `extra` attached to the socket: dropped when
     /// the socket leaves the table, or at once if it cannot enter it.
-    pub fn insert_with(&mut self, mut socket: Socket, extra: T) -> io::Result<Id> {
+    pub fn insert_with(&mut self, socket: Socket, extra: T) -> io::Result<Id> {
+        self.enter(socket, extra, false)
+    }
+
+    /// [`Reactor::insert_with`] for a socket whose other handles other
+    /// threads' pollers may watch too (one adopted from a `share()`): a
+    /// listening socket is registered so that one connection wakes one of
+    /// those pollers rather than all of them (see [`SHARED_LISTENER`]).
+    pub fn insert_shared(&mut self, socket: Socket, extra: T) -> io::Result<Id> {
+        self.enter(socket, extra, true)
+    }
+
+    /// Registers the socket behind `id` again as [`Reactor::insert_shared`]
+    /// would (before it is shared). Returns whether it is now registered
+    /// that way; `Ok(false)` changes nothing (not a listener, or the OS has
+    /// no such registration). An unknown id is `NotFound`.
+    pub fn share_listener(&mut self, id: Id) -> io::Result<bool> {
+        let token = self.owner.tag(id.token());
+        let entry = self
+            .entries
+            .get_mut(id.slot() as usize)
+            .filter(|entry| entry.generation == id.generation())
+            .and_then(|entry| entry.socket.as_mut())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        let source = entry.0.source_mut();
+        if !sys::listens(source) {
+            return Ok(false);
+        }
+        // Deregistered and added again: EPOLLEXCLUSIVE can only be set by
+        // EPOLL_CTL_ADD. A connection queued in between is not missed: the
+        // add reports a socket that is ready already.
+        let registry = match &self.polling {
+            Polling::Here(poller) => Handle::Borrowed(poller.poll.registry()),
+            Polling::Apart(registry) => Handle::Borrowed(registry),
+            Polling::Shared(poller) => Handle::Locked(lock(poller)),
+        };
+        sys::deregister(registry.get(), source)?;
+        if sys::register_exclusive(registry.get(), source, token)? {
+            return Ok(true);
+        }
+        sys::register(
+            registry.get(),
+            source,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        Ok(false)
+    }
+
+    fn enter(&mut self, mut socket: Socket, extra: T, shared: bool) -> io::Result<Id> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -523,9 +595,13 @@ impl<T> Reactor<T> {
         let id = Id::new(slot, self.entries[slot as usize].generation);
         let token = self.owner.tag(id.token());
         let registered = self.with_registry(|registry| {
+            let source = socket.source_mut();
+            if shared && sys::listens(source) && sys::register_exclusive(registry, source, token)? {
+                return Ok(());
+            }
             sys::register(
                 registry,
-                socket.source_mut(),
+                source,
                 token,
                 Interest::READABLE | Interest::WRITABLE,
             )

@@ -247,9 +247,11 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             "SOCKET2_DRIVER=libuv is not available on this platform; unset it",
         ));
     }
-    let join = JOIN.with(|join| join.borrow_mut().take()).map(|found| match found {
-        shared::Found::Threaded(hub) => hub,
-    });
+    let join = JOIN
+        .with(|join| join.borrow_mut().take())
+        .map(|found| match found {
+            shared::Found::Threaded(hub) => hub,
+        });
     poller_thread::start(env, dispatcher, join).map(|()| "poller-thread")
 }
 

@@ -280,7 +280,9 @@ fn run(mut poller: Poller, core: &Core) {
             return;
         }
         if let Err(err) = result {
-            let _ = core.failed.set(format!("socket2: the poller thread stopped: {err}"));
+            let _ = core
+                .failed
+                .set(format!("socket2: the poller thread stopped: {err}"));
             for member in lock(&core.members).values() {
                 member.tsfn.call();
             }

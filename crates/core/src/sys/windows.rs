@@ -162,6 +162,26 @@ pub fn deregister(registry: &Registry, source: &mut Source) -> io::Result<()> {
     }
 }
 
+/// Not told here: a listener shared between threads is registered like
+/// any other socket (see [`register_exclusive`]).
+pub fn listens(_source: &Source) -> bool {
+    false
+}
+
+/// See `reactor::SHARED_LISTENER`: each thread's AFD poll on its handle
+/// completes for a connection.
+pub const SHARED_LISTENER: &str = "none";
+
+/// IOCP under mio has no exclusive registration (each handle's AFD poll
+/// completes on its own): `Ok(false)`.
+pub fn register_exclusive(
+    _registry: &Registry,
+    _source: &mut Source,
+    _token: Token,
+) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// `WSAEMSGSIZE`: reported with a truncated datagram.
 pub const EMSGSIZE: i32 = 10040;
 
