@@ -990,6 +990,82 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn reactors_on_one_registrar_get_their_events_by_owner() {
+        let mut poller = Poller::new(16).unwrap();
+        let registrar = poller.registrar().unwrap();
+        let (a, b) = (Owner::new(3).unwrap(), Owner::new(4).unwrap());
+        let mut first = Reactor::<()>::on_registrar(&registrar, a).unwrap();
+        let mut second = Reactor::<()>::on_registrar(&registrar, b).unwrap();
+        #[cfg(unix)]
+        assert_eq!(first.poller_fd(), poller.fd());
+        let (server_a, addr_a) = listener(&mut first);
+        let (server_b, addr_b) = listener(&mut second);
+        let _clients: Vec<Socket> = [&addr_a, &addr_b]
+            .iter()
+            .map(|addr| {
+                let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+                let _ = client.connect(addr).unwrap();
+                client
+            })
+            .collect();
+        let mut seen: Vec<(Owner, [u32; 3])> = Vec::new();
+        for _ in 0..100 {
+            poller
+                .poll_each(Some(Duration::from_millis(20)), |owner, triple| {
+                    seen.push((owner, triple))
+                })
+                .unwrap();
+            let has = |owner: Owner, id: Id| {
+                seen.iter().any(|(o, t)| {
+                    *o == owner && t[0] == id.slot() && t[2] & Readiness::READABLE != 0
+                })
+            };
+            if has(a, server_a) && has(b, server_b) {
+                return;
+            }
+        }
+        panic!("each listener's readiness reaches its own owner: {seen:?}");
+    }
+
+    #[test]
+    fn a_shared_listener_still_reports_connections() {
+        // Registered the way a listener shared between threads is
+        // (EPOLLEXCLUSIVE on Linux, by our own epoll_ctl), then again.
+        let mut reactor = Reactor::<()>::new(16).unwrap();
+        let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        socket.bind(&loopback()).unwrap();
+        socket.listen(None).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let server = reactor.insert_shared(socket, ()).unwrap();
+        let exclusive = SHARED_LISTENER == "EPOLLEXCLUSIVE";
+        assert_eq!(reactor.share_listener(server).unwrap(), exclusive);
+        for round in 0..3 {
+            let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+            let _ = client.connect(&addr).unwrap();
+            assert!(
+                poll_until(&mut reactor, server, Readiness::READABLE),
+                "connection {round} reported"
+            );
+            let (accepted, _) = reactor.get(server).unwrap().accept().unwrap();
+            drop(accepted);
+            assert_eq!(
+                reactor.get(server).unwrap().accept().unwrap_err().kind(),
+                io::ErrorKind::WouldBlock
+            );
+        }
+        // A socket that does not listen is registered as usual.
+        let plain = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        let plain = reactor.insert_shared(plain, ()).unwrap();
+        assert!(!reactor.share_listener(plain).unwrap());
+        assert!(reactor.remove(server).is_some());
+        assert_eq!(
+            reactor.share_listener(server).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
     fn a_poller_apart_blocks_on_its_own_thread_and_wakes_on_request() {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{mpsc, Arc};
