@@ -288,7 +288,7 @@ fn run(mut poller: Poller, core: &Core) {
             }
             return;
         }
-        hand_over(core, &mut polled, &mut nudge);
+        hand_over(core, &mut polled);
     }
 }
 
@@ -334,31 +334,32 @@ fn wait_for_taker(core: &Core, nudge: &mut Nudge) -> Option<bool> {
 /// Appends each polled event to its owner's queue and wakes the owners
 /// whose queue was taken since the last hand-over; an event whose owner
 /// has left is dropped.
-fn hand_over(core: &Core, polled: &mut Vec<(Owner, [u32; 3])>, nudge: &mut Nudge) {
+/// (The nudges are [`wait_for_taker`]'s, which runs right after.)
+fn hand_over(core: &Core, polled: &mut Vec<(Owner, [u32; 3])>) {
+    if polled.is_empty() {
+        return;
+    }
     let members = lock(&core.members);
-    if !polled.is_empty() {
-        // Grouped by owner (stable: one socket's events keep their order).
-        polled.sort_by_key(|(owner, _)| owner.get());
-        for run in polled.chunk_by(|a, b| a.0 == b.0) {
-            let Some(member) = members.get(&run[0].0) else {
-                continue;
-            };
-            {
-                let mut queue = lock(&member.queue);
-                for (_, triple) in run {
-                    queue.extend_from_slice(triple);
-                }
-            }
-            if !member.made_it {
-                shared::count_routed(run.len());
-            }
-            if !member.pending.swap(true, Ordering::SeqCst) {
-                member.tsfn.call();
+    // Grouped by owner (stable: one socket's events keep their order).
+    polled.sort_by_key(|(owner, _)| owner.get());
+    for run in polled.chunk_by(|a, b| a.0 == b.0) {
+        let Some(member) = members.get(&run[0].0) else {
+            continue;
+        };
+        {
+            let mut queue = lock(&member.queue);
+            for (_, triple) in run {
+                queue.extend_from_slice(triple);
             }
         }
-        polled.clear();
+        if !member.made_it {
+            shared::count_routed(run.len());
+        }
+        if !member.pending.swap(true, Ordering::SeqCst) {
+            member.tsfn.call();
+        }
     }
-    nudge.check(&members);
+    polled.clear();
 }
 
 /// The JavaScript thread's half: owned by the environment's cleanup hook.
