@@ -31,17 +31,17 @@ export function clock(): number {
 
 /**
  * Without an argument: the poller's descriptor for this thread (the epoll
- * fd on Linux, the kqueue on macOS and FreeBSD); `null` where there is none
- * (Windows IOCP).
+ * fd on Linux, the kqueue on macOS and FreeBSD); `null` on Windows (see
+ * `iocp()`).
  *
  * With one, in a worker thread before its first socket: use the poller
  * `fd` of another thread of this process (that thread's `epollFd()`)
  * instead of one of its own; returns `[true]`. Events still reach only the
- * thread that owns each socket. Throws `TypeError` for a non-integer, and
- * an `Error` saying why when this thread already has a poller (a socket
- * was opened, or `epollFd()` was called), when `fd` is not a socket2
- * poller of this process, or under the poller-thread driver (Bun, Deno, Windows,
- * `SOCKET2_DRIVER=poller-thread`).
+ * thread that owns each socket, under either driver. Throws `TypeError`
+ * for a non-integer, and an `Error` saying why when this thread already
+ * has a poller (a socket was opened, or `epollFd()` was called), when `fd`
+ * is not a socket2 poller of this process, on a 32-bit system, and on
+ * Windows (use `iocp(handle)`).
  */
 export function epollFd(): number | null
 export function epollFd(fd: number): [true]
@@ -50,26 +50,44 @@ export function epollFd(fd?: number): number | null | [true] {
     if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
       throw new TypeError(`epollFd(fd) takes a descriptor (a non-negative integer), got ${String(fd)}`)
     }
+    if (process.platform === 'win32') {
+      throw new Error('socket.epollFd(fd): there is no epoll on Windows; share a completion port with socket.iocp(handle)')
+    }
     native.setSharedPoller(fd)
     return [true]
   }
+  if (process.platform === 'win32') return null
   ensureInit()
   const fd_ = native.pollerFd()
   return fd_ >= 0 ? fd_ : null
 }
 
 /**
- * The seed's `socket.iocp([iocp_h])`. There is no completion port to get
- * or set: on Windows each thread's driver owns its own. Always throws,
- * saying so; move sockets between threads with `detach()`/`share()` and
- * `adopt()` instead.
+ * The seed's `socket.iocp([iocp_h])`, on Windows. Without an argument: this
+ * thread's completion port, as a number that names it to `iocp(handle)` in
+ * other threads of this process (socket2's own number for the port: mio,
+ * which owns it, does not expose its `HANDLE`).
+ *
+ * With one, in a worker thread before its first socket: use that port
+ * (another thread's `iocp()`) instead of one of its own, as `epollFd(fd)`
+ * does on Unix; returns `[true]`. The same errors as `epollFd(fd)`.
+ * Elsewhere it throws a `TypeError` saying to use `epollFd()`.
  */
-export function iocp(handle?: unknown): never {
-  void handle
-  throw new TypeError(
-    'socket.iocp() is not supported: each thread\'s driver owns its IOCP port; ' +
-      'move or share sockets between threads with detach()/share() and adopt()',
-  )
+export function iocp(): number
+export function iocp(handle: number): [true]
+export function iocp(handle?: number): number | [true] {
+  if (process.platform !== 'win32') {
+    throw new TypeError('socket.iocp() is not supported here: IOCP is Windows only; use socket.epollFd([fd])')
+  }
+  if (handle !== undefined) {
+    if (typeof handle !== 'number' || !Number.isInteger(handle) || handle < 0) {
+      throw new TypeError(`iocp(handle) takes a handle (a non-negative integer), got ${String(handle)}`)
+    }
+    native.setSharedPoller(handle)
+    return [true]
+  }
+  ensureInit()
+  return native.pollerFd()
 }
 
 /**

@@ -74,13 +74,14 @@ export function openFds(): number {
 
 /**
  * How many fds the event-loop driver keeps open once started: the poller's
- * epoll fd; the poller-thread driver (`SOCKET2_DRIVER=poller-thread`) adds a dup of it, to
- * register sockets while the poller thread waits, and the eventfd that wakes
- * that thread.
+ * epoll fd; the poller-thread driver (`SOCKET2_DRIVER=poller-thread`) adds
+ * two dups of it (one the shared poller keeps for threads that join it, one
+ * this thread registers its sockets through while the poller thread waits)
+ * and the eventfd that wakes that thread.
  */
 export function driverFds(): number {
   const driver = driverName() ?? (process.env.SOCKET2_DRIVER === 'poller-thread' ? 'poller-thread' : 'libuv')
-  return driver === 'poller-thread' ? 3 : 1
+  return driver === 'poller-thread' ? 4 : 1
 }
 
 /**

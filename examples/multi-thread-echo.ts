@@ -11,8 +11,11 @@
 //   and only that worker wakes (no thundering herd).
 // - share (the default elsewhere): the main thread opens one listener and
 //   hands each worker a duplicate (`share()` → `postMessage` → `adopt()`);
-//   every worker's poller sees each new connection and whichever accepts
-//   first takes it. Works everywhere; balance follows which thread is free.
+//   whichever worker accepts first takes each connection. Works
+//   everywhere; balance follows which thread is free. Whether the others
+//   wake too depends on the OS and driver (docs/api.md, "Listeners shared
+//   by several threads": on Linux the listener is registered with
+//   EPOLLEXCLUSIVE, which stops the herd under the poller-thread driver).
 //
 // Ctrl-C prints how many connections each worker served.
 

@@ -49,3 +49,12 @@ pub fn protocols() -> Vec<ProtocolEntry> {
 pub fn option_names() -> Vec<&'static str> {
     Opt::names().collect()
 }
+
+/// How a listener handed to several threads (`share()` + `adopt()`) is
+/// registered so that a connection wakes one thread's poller, not all:
+/// `"EPOLLEXCLUSIVE"` on Linux, `"none"` elsewhere
+/// (`socket2_core::reactor::SHARED_LISTENER`).
+#[napi]
+pub fn shared_listener() -> &'static str {
+    socket2_core::reactor::SHARED_LISTENER
+}

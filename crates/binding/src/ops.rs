@@ -195,6 +195,19 @@ const NOT_CONNECTED: Option<i32> = Some(libc::ENOTCONN);
 #[cfg(windows)]
 const NOT_CONNECTED: Option<i32> = Some(10057);
 
+thread_local! {
+    /// `accept` calls of this environment that found no connection.
+    static ACCEPT_WOULD_BLOCK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many `accept` calls of this thread found no connection (`EAGAIN`):
+/// a diagnostic for the tests, which count the wake-ups a shared listener
+/// causes.
+#[napi]
+pub fn accept_would_block() -> f64 {
+    ACCEPT_WOULD_BLOCK.with(|count| count.get()) as f64
+}
+
 /// `accept(2)`: the new socket's id, registered with the reactor.
 #[napi]
 pub fn accept(id_raw: f64) -> f64 {
@@ -212,7 +225,12 @@ pub fn accept(id_raw: f64) -> f64 {
     });
     match accepted {
         Some(Ok(new_id)) => new_id.raw() as f64,
-        Some(Err(Some(err))) => encode_error(err) as f64,
+        Some(Err(Some(err))) => {
+            if err.kind() == io::ErrorKind::WouldBlock {
+                ACCEPT_WOULD_BLOCK.with(|count| count.set(count.get() + 1));
+            }
+            encode_error(err) as f64
+        }
         Some(Err(None)) | None => CLOSED as f64,
     }
 }
@@ -272,15 +290,11 @@ fn socket_addr(
     }
 }
 
-/// The poller's descriptor (the epoll fd on Linux, the kqueue on macOS).
+/// What names this environment's poller to another thread's
+/// `setSharedPoller`: the epoll fd on Linux, the kqueue on macOS and the
+/// BSDs, on Windows a number of the process's own for its completion port
+/// (mio does not expose the port's `HANDLE`); -1 before `init`.
 #[napi]
-pub fn poller_fd() -> i32 {
-    #[cfg(unix)]
-    {
-        with_reactor(|reactor| reactor.poller_fd()).unwrap_or(-1)
-    }
-    #[cfg(not(unix))]
-    {
-        -1
-    }
+pub fn poller_fd() -> i64 {
+    crate::driver::poller_key()
 }

@@ -15,7 +15,7 @@ use napi_derive::napi;
 use socket2_core::handoff::{self, Taken};
 use socket2_core::Id;
 
-use crate::ops::{encode_error, with_socket, CLOSED};
+use crate::ops::{encode_error, CLOSED};
 use crate::pressure::Charge;
 use crate::state::with_reactor;
 
@@ -39,7 +39,19 @@ pub fn detach(id_raw: f64, protocol: String) -> f64 {
 /// duplicate's token, [`CLOSED`], or an error code (out of descriptors).
 #[napi]
 pub fn share(id_raw: f64, protocol: String) -> f64 {
-    match with_socket(id_raw, |socket| socket.try_clone()) {
+    let id = Id::from_raw(id_raw as u64);
+    let cloned = with_reactor(|reactor| {
+        let clone = reactor.get(id).map(|socket| socket.try_clone())?;
+        // A listener handed to another thread: this thread's handle on it
+        // is registered as the adopter's will be (one connection wakes one
+        // poller). Failing that, it stays registered as it was.
+        if clone.is_ok() {
+            let _ = reactor.share_listener(id);
+        }
+        Some(clone)
+    })
+    .flatten();
+    match cloned {
         Some(Ok(clone)) => handoff::deposit(clone, protocol) as f64,
         Some(Err(err)) => encode_error(err) as f64,
         None => CLOSED as f64,
@@ -66,7 +78,7 @@ pub fn adopt(token: f64) -> Either<Adopted, i32> {
         Err(code) => return Either::B(code),
     };
     let (kind, family) = (detached.socket.kind(), detached.socket.family());
-    let inserted = with_reactor(|reactor| reactor.insert_with(detached.socket, Charge::new()))
+    let inserted = with_reactor(|reactor| reactor.insert_shared(detached.socket, Charge::new()))
         .unwrap_or_else(|| {
             Err(io::Error::other(
                 "socket2 is not initialized in this environment",

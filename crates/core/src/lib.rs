@@ -27,7 +27,7 @@ mod sys;
 pub use addr::{AddrEntry, AddrList, Flags};
 pub use error::{error_name, lookup_error_name, lookup_failure, ERROR_NAMES, OS_ERROR};
 pub use options::{Opt, OptValue};
-pub use reactor::{Id, Owner, Reactor, Readiness, SharedPoller};
+pub use reactor::{Id, Owner, Reactor, Readiness, Registrar, SharedPoller};
 pub use socket::{Family, Kind, Socket};
 pub use sys::descriptor_limit;
 

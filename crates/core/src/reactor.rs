@@ -193,6 +193,49 @@ impl Poller {
         self.poll.as_raw_fd()
     }
 
+    /// Waits up to `timeout` like [`Poller::poll_into`] and hands every
+    /// event to `each(owner, [slot, generation, readiness])`, whoever owns
+    /// it: for a poller whose events all go to their owners' queues (the
+    /// poller-thread driver's shared poller). Returns the number of events
+    /// taken, wake-ups included.
+    pub fn poll_each(
+        &mut self,
+        timeout: Option<Duration>,
+        mut each: impl FnMut(Owner, [u32; 3]),
+    ) -> io::Result<usize> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(err) => return Err(err),
+        }
+        let mut taken = 0;
+        for event in self.events.iter() {
+            taken += 1;
+            if event.token() == WAKE_TOKEN {
+                continue;
+            }
+            each(
+                Owner::of(event.token()),
+                [
+                    Id::slot_of(event.token()),
+                    Id::generation_of(event.token()),
+                    readiness_of(event),
+                ],
+            );
+        }
+        Ok(taken)
+    }
+
+    /// A handle to register sockets with this poller from other threads
+    /// while it blocks on its own ([`Reactor::on_registrar`]).
+    pub fn registrar(&self) -> io::Result<Registrar> {
+        Ok(Registrar {
+            registry: self.poll.registry().try_clone()?,
+            #[cfg(unix)]
+            fd: self.fd(),
+        })
+    }
+
     /// [`Poller::poll_into`] for a poller several reactors share: the
     /// events of reactor `mine` (its [`Owner`]) go into `out`, every other
     /// event to `route(owner, [slot, generation, readiness])`. Returns
@@ -315,6 +358,48 @@ fn lock(poller: &SharedPoller) -> std::sync::MutexGuard<'_, Poller> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Registers sockets with a poller that runs apart ([`Poller::registrar`]):
+/// a `dup` of the epoll/kqueue fd, or a shared reference to the IOCP port.
+/// Any number of reactors, on any threads, can be made on one
+/// ([`Reactor::on_registrar`]); none of them takes a lock to register.
+pub struct Registrar {
+    registry: Registry,
+    /// The poller's own descriptor (not the `dup`).
+    #[cfg(unix)]
+    fd: std::os::fd::RawFd,
+}
+
+impl Registrar {
+    /// The poller's own descriptor (the epoll or kqueue fd).
+    #[cfg(unix)]
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        self.fd
+    }
+}
+
+/// What a listening socket handed to several threads ([`Reactor::insert_shared`],
+/// [`Reactor::share_listener`]) is registered with, so that a connection
+/// wakes one poller, not every one watching the listener: `EPOLLEXCLUSIVE`
+/// on Linux; nothing special elsewhere (every poller watching it wakes and
+/// one `accept` wins).
+pub const SHARED_LISTENER: &str = sys::SHARED_LISTENER;
+
+/// A registry borrowed from the reactor, or from a shared poller under its
+/// lock.
+enum Handle<'a> {
+    Borrowed(&'a Registry),
+    Locked(std::sync::MutexGuard<'a, Poller>),
+}
+
+impl Handle<'_> {
+    fn get(&self) -> &Registry {
+        match self {
+            Handle::Borrowed(registry) => registry,
+            Handle::Locked(poller) => poller.poll.registry(),
+        }
+    }
+}
+
 /// Where the reactor's poller is.
 enum Polling {
     /// Inside: [`Reactor::poll_into`] polls it.
@@ -382,6 +467,22 @@ impl<T> Reactor<T> {
         Ok((reactor, poller))
     }
 
+    /// A new reactor on a poller that runs apart, possibly shared with
+    /// other threads' reactors: its sockets' tokens carry `owner`, unique
+    /// among the reactors on that poller. Its events come from whoever
+    /// polls ([`Poller::poll_each`]); pass them through
+    /// [`Reactor::retain_live`].
+    pub fn on_registrar(registrar: &Registrar, owner: Owner) -> io::Result<Reactor<T>> {
+        Ok(Reactor {
+            #[cfg(unix)]
+            poller_fd: registrar.fd,
+            polling: Polling::Apart(registrar.registry.try_clone()?),
+            owner,
+            entries: Vec::new(),
+            free: Vec::new(),
+        })
+    }
+
     /// A new reactor on a poller shared with other threads' reactors: its
     /// sockets' tokens carry `owner`, which must be unique among the
     /// reactors sharing `poller`. Poll it with [`Poller::poll_routed`] and
@@ -427,7 +528,55 @@ impl<T> Reactor<T> {
 
     /// [`Reactor::insert`] with `extra` attached to the socket: dropped when
     /// the socket leaves the table, or at once if it cannot enter it.
-    pub fn insert_with(&mut self, mut socket: Socket, extra: T) -> io::Result<Id> {
+    pub fn insert_with(&mut self, socket: Socket, extra: T) -> io::Result<Id> {
+        self.enter(socket, extra, false)
+    }
+
+    /// [`Reactor::insert_with`] for a socket whose other handles other
+    /// threads' pollers may watch too (one adopted from a `share()`): a
+    /// listening socket is registered so that one connection wakes one of
+    /// those pollers rather than all of them (see [`SHARED_LISTENER`]).
+    pub fn insert_shared(&mut self, socket: Socket, extra: T) -> io::Result<Id> {
+        self.enter(socket, extra, true)
+    }
+
+    /// Registers the socket behind `id` again as [`Reactor::insert_shared`]
+    /// would (before it is shared). Returns whether it is now registered
+    /// that way; `Ok(false)` changes nothing (not a listener, or the OS has
+    /// no such registration). An unknown id is `NotFound`.
+    pub fn share_listener(&mut self, id: Id) -> io::Result<bool> {
+        let token = self.owner.tag(id.token());
+        let entry = self
+            .entries
+            .get_mut(id.slot() as usize)
+            .filter(|entry| entry.generation == id.generation())
+            .and_then(|entry| entry.socket.as_mut())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        let source = entry.0.source_mut();
+        if !sys::listens(source) {
+            return Ok(false);
+        }
+        // Deregistered and added again: EPOLLEXCLUSIVE can only be set by
+        // EPOLL_CTL_ADD. A connection queued in between is not missed: the
+        // add reports a socket that is ready already.
+        let registry = match &self.polling {
+            Polling::Here(poller) => Handle::Borrowed(poller.poll.registry()),
+            Polling::Apart(registry) => Handle::Borrowed(registry),
+            Polling::Shared(poller) => Handle::Locked(lock(poller)),
+        };
+        source.with_event_source(|source| registry.get().deregister(source))?;
+        if sys::register_exclusive(registry.get(), source, token)? {
+            return Ok(true);
+        }
+        source.with_event_source(|source| {
+            registry
+                .get()
+                .register(source, token, Interest::READABLE | Interest::WRITABLE)
+        })?;
+        Ok(false)
+    }
+
+    fn enter(&mut self, mut socket: Socket, extra: T, shared: bool) -> io::Result<Id> {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -445,7 +594,11 @@ impl<T> Reactor<T> {
         let id = Id::new(slot, self.entries[slot as usize].generation);
         let token = self.owner.tag(id.token());
         let registered = self.with_registry(|registry| {
-            socket.source_mut().with_event_source(|source| {
+            let source = socket.source_mut();
+            if shared && sys::listens(source) && sys::register_exclusive(registry, source, token)? {
+                return Ok(());
+            }
+            source.with_event_source(|source| {
                 registry.register(source, token, Interest::READABLE | Interest::WRITABLE)
             })
         });
@@ -837,6 +990,82 @@ mod tests {
             .chunks(3)
             .any(|e| e[0] == server_b.slot() && e[1] == server_b.generation()));
         assert_eq!(Owner::new(Owner::MAX + 1), None);
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn reactors_on_one_registrar_get_their_events_by_owner() {
+        let mut poller = Poller::new(16).unwrap();
+        let registrar = poller.registrar().unwrap();
+        let (a, b) = (Owner::new(3).unwrap(), Owner::new(4).unwrap());
+        let mut first = Reactor::<()>::on_registrar(&registrar, a).unwrap();
+        let mut second = Reactor::<()>::on_registrar(&registrar, b).unwrap();
+        #[cfg(unix)]
+        assert_eq!(first.poller_fd(), poller.fd());
+        let (server_a, addr_a) = listener(&mut first);
+        let (server_b, addr_b) = listener(&mut second);
+        let _clients: Vec<Socket> = [&addr_a, &addr_b]
+            .iter()
+            .map(|addr| {
+                let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+                let _ = client.connect(addr).unwrap();
+                client
+            })
+            .collect();
+        let mut seen: Vec<(Owner, [u32; 3])> = Vec::new();
+        for _ in 0..100 {
+            poller
+                .poll_each(Some(Duration::from_millis(20)), |owner, triple| {
+                    seen.push((owner, triple))
+                })
+                .unwrap();
+            let has = |owner: Owner, id: Id| {
+                seen.iter().any(|(o, t)| {
+                    *o == owner && t[0] == id.slot() && t[2] & Readiness::READABLE != 0
+                })
+            };
+            if has(a, server_a) && has(b, server_b) {
+                return;
+            }
+        }
+        panic!("each listener's readiness reaches its own owner: {seen:?}");
+    }
+
+    #[test]
+    fn a_shared_listener_still_reports_connections() {
+        // Registered the way a listener shared between threads is
+        // (EPOLLEXCLUSIVE on Linux, by our own epoll_ctl), then again.
+        let mut reactor = Reactor::<()>::new(16).unwrap();
+        let socket = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        socket.bind(&loopback()).unwrap();
+        socket.listen(None).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let server = reactor.insert_shared(socket, ()).unwrap();
+        let exclusive = SHARED_LISTENER == "EPOLLEXCLUSIVE";
+        assert_eq!(reactor.share_listener(server).unwrap(), exclusive);
+        for round in 0..3 {
+            let client = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+            let _ = client.connect(&addr).unwrap();
+            assert!(
+                poll_until(&mut reactor, server, Readiness::READABLE),
+                "connection {round} reported"
+            );
+            let (accepted, _) = reactor.get(server).unwrap().accept().unwrap();
+            drop(accepted);
+            assert_eq!(
+                reactor.get(server).unwrap().accept().unwrap_err().kind(),
+                io::ErrorKind::WouldBlock
+            );
+        }
+        // A socket that does not listen is registered as usual.
+        let plain = Socket::open(Kind::Stream, Family::Inet, 0).unwrap();
+        let plain = reactor.insert_shared(plain, ()).unwrap();
+        assert!(!reactor.share_listener(plain).unwrap());
+        assert!(reactor.remove(server).is_some());
+        assert_eq!(
+            reactor.share_listener(server).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
     }
 
     #[test]

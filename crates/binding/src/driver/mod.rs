@@ -30,7 +30,6 @@ use napi_derive::napi;
 use crate::state;
 
 mod poller_thread;
-#[cfg(unix)]
 mod shared;
 #[cfg(unix)]
 mod uv;
@@ -72,9 +71,9 @@ impl Choice {
 thread_local! {
     /// The driver running in this environment, once `init` succeeded.
     static RUNNING: Cell<Option<&'static str>> = const { Cell::new(None) };
-    /// Another thread's poller to use instead of a new one (`epollFd(fd)`).
-    #[cfg(unix)]
-    static JOIN: std::cell::RefCell<Option<std::sync::Arc<shared::Shared>>> =
+    /// Another thread's poller to use instead of a new one (`epollFd(fd)`,
+    /// `iocp(handle)`).
+    static JOIN: std::cell::RefCell<Option<shared::Found>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -82,62 +81,80 @@ thread_local! {
 /// the whole process (a diagnostic: the tests check routing happens).
 #[napi]
 pub fn routed_events() -> f64 {
-    #[cfg(unix)]
-    {
-        shared::routed() as f64
-    }
-    #[cfg(not(unix))]
-    {
-        0.0
-    }
+    shared::routed() as f64
 }
 
-/// `socket.epollFd(fd)`: this environment will use the poller `fd` of
-/// another thread of this process (its `socket.epollFd()`) instead of one of
-/// its own. Only before this environment's first socket (or `epollFd()`
-/// call), only under the libuv driver, and only a socket2 poller of this
-/// process: anything else is an error saying which.
+/// `socket.epollFd(fd)` (`socket.iocp(handle)` on Windows): this
+/// environment will use the poller `key` of another thread of this process
+/// (its `socket.epollFd()` / `socket.iocp()`) instead of one of its own.
+/// Only before this environment's first socket (or getter call), only a
+/// socket2 poller of this process run by the driver this environment gets,
+/// and only on a 64-bit system: anything else is an error saying which.
 #[napi]
-pub fn set_shared_poller(env: Env, fd: i32) -> Result<()> {
+pub fn set_shared_poller(env: Env, key: i64) -> Result<()> {
+    let setter = if cfg!(windows) {
+        "socket.iocp(handle)"
+    } else {
+        "socket.epollFd(fd)"
+    };
+    if RUNNING.with(Cell::get).is_some() {
+        return Err(Error::new(
+            Status::GenericFailure,
+            format!(
+                "{setter} must come before this thread's first socket \
+                 (and before the getter): its own poller exists already"
+            ),
+        ));
+    }
+    if socket2_core::Owner::MAX == 0 {
+        return Err(Error::new(
+            Status::GenericFailure,
+            format!("{setter}: sharing a poller needs a 64-bit system"),
+        ));
+    }
+    let on_libuv = will_run_libuv(env.raw())?;
+    let not_found = || {
+        Error::new(
+            Status::InvalidArg,
+            format!(
+                "{setter}: {key} is not the poller of a socket2 thread of this \
+                 process (pass another thread's getter result)"
+            ),
+        )
+    };
+    let found = shared::find(key).ok_or_else(not_found)?;
+    let matches = match &found {
+        #[cfg(unix)]
+        shared::Found::Drained(_) => on_libuv,
+        shared::Found::Threaded(_) => !on_libuv,
+    };
+    if !matches {
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!(
+                "{setter}: {key} is polled by the {} driver and this thread would \
+                 run the {} one (every thread sharing a poller runs the same driver)",
+                if on_libuv { "poller-thread" } else { "libuv" },
+                if on_libuv { "libuv" } else { "poller-thread" },
+            ),
+        ));
+    }
+    JOIN.with(|join| *join.borrow_mut() = Some(found));
+    Ok(())
+}
+
+/// Whether `init` will start the libuv driver in this environment.
+fn will_run_libuv(env: sys::napi_env) -> Result<bool> {
     #[cfg(unix)]
     {
-        if RUNNING.with(Cell::get).is_some() {
-            return Err(Error::new(
-                Status::GenericFailure,
-                "socket.epollFd(fd) must come before this thread's first socket \
-                 (and before epollFd() without an argument): its own poller exists already",
-            ));
-        }
-        let on_libuv = Choice::from_env()? != Choice::PollerThread
-            && runs_on_node(env.raw())
-            && uv::event_loop(env.raw()).is_some();
-        if !on_libuv || socket2_core::Owner::MAX == 0 {
-            return Err(Error::new(
-                Status::GenericFailure,
-                "socket.epollFd(fd): sharing a poller needs the libuv driver \
-                 (Node, not SOCKET2_DRIVER=poller-thread, Bun or Deno) on a 64-bit system",
-            ));
-        }
-        let Some(found) = shared::Shared::find(fd) else {
-            return Err(Error::new(
-                Status::InvalidArg,
-                format!(
-                    "socket.epollFd({fd}): not the poller of a socket2 thread of this \
-                     process (pass another thread's socket.epollFd())"
-                ),
-            ));
-        };
-        JOIN.with(|join| *join.borrow_mut() = Some(found));
-        Ok(())
+        Ok(Choice::from_env()? != Choice::PollerThread
+            && runs_on_node(env)
+            && uv::event_loop(env).is_some())
     }
     #[cfg(windows)]
     {
-        let _ = (env, fd);
-        Err(Error::new(
-            Status::GenericFailure,
-            "not_supported: on Windows each thread's driver owns its IOCP port; \
-             move sockets between threads with detach()/share() and adopt()",
-        ))
+        let _ = env;
+        Choice::from_env().map(|_| false)
     }
 }
 
@@ -168,9 +185,13 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
         Choice::Auto | Choice::Libuv if dispatcher.on_node => uv::event_loop(env),
         Choice::Auto | Choice::Libuv => None,
     };
+    let join = JOIN.with(|join| join.borrow_mut().take());
     match (uv_loop, choice) {
         (Some(uv_loop), _) => {
-            let join = JOIN.with(|join| join.borrow_mut().take());
+            let join = match join {
+                Some(shared::Found::Drained(shared)) => Some(shared),
+                _ => None,
+            };
             uv::start(env, uv_loop, dispatcher, join).map(|()| "libuv")
         }
         // The dispatcher is released as it is dropped.
@@ -179,7 +200,13 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             "SOCKET2_DRIVER=libuv, but this runtime does not expose libuv to \
                  native addons; unset it to use the poller-thread driver",
         )),
-        (None, _) => poller_thread::start(env, dispatcher).map(|()| "poller-thread"),
+        (None, _) => {
+            let join = match join {
+                Some(shared::Found::Threaded(hub)) => Some(hub),
+                _ => None,
+            };
+            poller_thread::start(env, dispatcher, join).map(|()| "poller-thread")
+        }
     }
 }
 
@@ -220,7 +247,29 @@ fn start(env: sys::napi_env, choice: Choice, dispatcher: Dispatcher) -> Result<&
             "SOCKET2_DRIVER=libuv is not available on this platform; unset it",
         ));
     }
-    poller_thread::start(env, dispatcher).map(|()| "poller-thread")
+    let join = JOIN
+        .with(|join| join.borrow_mut().take())
+        .map(|found| match found {
+            shared::Found::Threaded(hub) => hub,
+        });
+    poller_thread::start(env, dispatcher, join).map(|()| "poller-thread")
+}
+
+/// The key another thread passes to `setSharedPoller` to share this
+/// environment's poller: the epoll or kqueue fd, or on Windows the number
+/// of this thread's completion port in the process; -1 before `init`.
+pub(crate) fn poller_key() -> i64 {
+    if let Some(key) = poller_thread::key() {
+        return key;
+    }
+    #[cfg(unix)]
+    {
+        state::with_reactor(|reactor| i64::from(reactor.poller_fd())).unwrap_or(-1)
+    }
+    #[cfg(not(unix))]
+    {
+        -1
+    }
 }
 
 /// The driver running in this environment (`libuv` or `thread`), or `null`

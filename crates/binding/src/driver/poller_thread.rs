@@ -1,70 +1,102 @@
 //! The poller-thread driver, for Windows (libuv cannot watch an IOCP port) and for
 //! runtimes that do not export libuv (Bun, Deno).
 //!
-//! The poller blocks on a thread of its own ([`run`]); each batch it takes
-//! travels to the JavaScript thread through a napi threadsafe function,
-//! where [`deliver`] checks it against this environment's socket table (the
-//! generation check stays on the table's thread) and dispatches it exactly
-//! as the libuv driver does. One batch buffer goes back and forth, so the
-//! thread never runs more than one batch ahead and nothing is allocated per
-//! batch.
+//! The poller blocks on a thread of its own ([`run`]), in a [`Hub`] that
+//! several environments (threads) can share: the one that made it, and any
+//! that named it with `socket.epollFd(fd)` / `socket.iocp(handle)` before
+//! their first socket. Each environment is a [`Member`] of the hub, with an
+//! [`Owner`] number that its sockets' poll tokens carry. The poller thread
+//! hands every event to its owner's queue and, when that queue was empty,
+//! wakes the owner's JavaScript thread through its napi threadsafe function;
+//! there [`deliver`] takes the whole queue, checks it against that
+//! environment's socket table (the generation check stays on the table's
+//! thread) and dispatches it exactly as the libuv driver does. So an event
+//! reaches the environment that owns the socket, whichever thread polled it.
 //!
-//! A hand-off is not trusted to wake the JavaScript thread: until the batch
-//! comes back, the poller thread repeats the wake-up with an empty call (a
+//! Flow control: the thread polls only while some member has taken
+//! everything handed to it. While every member's JavaScript is busy with
+//! events not yet taken, new ones are left in the kernel, which coalesces
+//! them (edge-triggered: one event per socket, however many arrivals), so
+//! the thread never runs more than one batch ahead of a lone environment;
+//! with several, an idle one is never held up by a busy one (the busy
+//! one's queue grows by the events polled for it meanwhile).
+//!
+//! A hand-off is not trusted to wake the JavaScript thread: while a member
+//! has not taken its queue, the poller thread repeats the wake-up (a
 //! nudge), after [`NUDGE_FIRST`] and then at doubling intervals up to
 //! [`NUDGE_MAX`]. Deno needs it: its threadsafe functions queue a task and
 //! wake its event loop through an `AtomicWaker` that the loop re-registers
 //! only after finding the queue empty (check, then register), so a call
 //! landing between the two finds no waker to wake; with nothing else
-//! pending, Deno's thread then sleeps with the batch in its queue and this
-//! thread waits for it forever. The nudge lands after the registration and
-//! wakes it. Node and Bun never need it; there it costs one empty call per
+//! pending, Deno's thread then sleeps with the call in its queue and the
+//! events wait forever. The nudge lands after the registration and wakes
+//! it. Node and Bun never need it; there it costs one empty call per
 //! interval while JavaScript is busy for longer than that.
 //!
-//! Keeping the process alive is the threadsafe function's job: `setActive`
-//! refs it while a coroutine waits and unrefs it otherwise. The
-//! environment's cleanup hook stops the thread (wakes the poll with mio's
-//! `Waker`), joins it, and closes every socket.
+//! Leaving: an environment's cleanup hook first leaves the hub (under the
+//! members lock, which the poller thread holds whenever it calls a
+//! member's function: after `leave` returns, nothing calls ours, and its
+//! events are dropped), then releases its threadsafe function and closes
+//! its sockets. The last environment to leave drops the hub, which stops
+//! the thread (mio's `Waker`) and joins it. No environment waits for
+//! another: one that exits or is terminated leaves the others running, on
+//! the same thread, whichever environment made the hub.
+//!
+//! Keeping the process alive is each threadsafe function's job: `setActive`
+//! refs it while a coroutine waits and unrefs it otherwise.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::io;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 
-use socket2_core::reactor::{Poller, Waker};
+use socket2_core::reactor::{Owner, Poller, Registrar, Waker};
 
+use super::shared::{self, lock, OwnerNumber, PollerKey};
 use super::{check, js_string, stopped, Dispatcher, BATCH};
 use crate::state::{self, Reactor};
 
-/// How long the poller thread waits for a batch to come back before it
+/// How long a member may leave its events untaken before the poller thread
 /// repeats the wake-up (see the module documentation).
 const NUDGE_FIRST: Duration = Duration::from_millis(2);
 /// The longest interval between two nudges while JavaScript is busy.
 const NUDGE_MAX: Duration = Duration::from_millis(128);
 
-/// One batch on its way between the poller thread and JavaScript.
-struct Batch {
-    /// `(slot, generation, readiness)` triples as the poller wrote them.
-    triples: Box<[u32]>,
-    count: usize,
-    /// The poll failed for good; the thread has stopped.
-    failed: Option<io::Error>,
-}
-
-/// The threadsafe function handle, for the poller thread.
+/// A member's threadsafe function handle, for the poller thread.
+#[derive(Clone, Copy)]
 struct Tsfn(sys::napi_threadsafe_function);
 
 // SAFETY: napi documents `napi_call_threadsafe_function` as callable from any
-// thread; that is the only use the poller thread makes of the handle, and only
-// until the JavaScript thread has joined it (before releasing the function).
+// thread, concurrently; that is the only use made of this copy of the
+// handle, and only while its member is in the hub's members (it leaves
+// before releasing the function).
 unsafe impl Send for Tsfn {}
+// SAFETY: as above.
+unsafe impl Sync for Tsfn {}
+
+impl Tsfn {
+    /// Asks the member's JavaScript thread to run [`deliver`]. A failure
+    /// (the function is closing: its environment is leaving) changes
+    /// nothing here.
+    fn call(self) {
+        // SAFETY: see the `Send` impl; a null `data` is all `deliver` gets.
+        unsafe {
+            sys::napi_call_threadsafe_function(
+                self.0,
+                ptr::null_mut(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            );
+        }
+    }
+}
 
 /// The threadsafe function as the JavaScript thread owns it: released
 /// (`abort`) when dropped.
@@ -74,9 +106,7 @@ impl Drop for OwnedTsfn {
     fn drop(&mut self) {
         // SAFETY: dropped on the environment's thread (it is made in `start`
         // and owned by the driver, which `on_cleanup` drops there), once, and
-        // only after the poller thread, the one other user, has ended or was
-        // never started. Batches still queued come back to `deliver` with a
-        // null `env` and are freed there.
+        // only after its member left the hub (nothing else calls it).
         unsafe {
             sys::napi_release_threadsafe_function(
                 self.0,
@@ -86,46 +116,303 @@ impl Drop for OwnedTsfn {
     }
 }
 
+/// One environment using a hub.
+struct Member {
+    /// `(slot, generation, readiness)` triples polled for this environment
+    /// and not taken yet.
+    queue: Mutex<Vec<u32>>,
+    /// Events were handed over (its function called) and not taken yet.
+    /// Set only by the poller thread, cleared only by [`deliver`].
+    pending: AtomicBool,
+    tsfn: Tsfn,
+    /// Its environment made the hub (the others' events count as routed).
+    made_it: bool,
+}
+
+/// What the poller thread and the members share.
+struct Core {
+    members: Mutex<HashMap<Owner, Arc<Member>>>,
+    stop: AtomicBool,
+    /// The poll failed for good and the thread ended: every member reports it.
+    failed: OnceLock<String>,
+    /// The poller thread waits on `turn` (holding `gate`) while no member
+    /// can take events; `stalled` tells the members to notify it.
+    gate: Mutex<()>,
+    turn: Condvar,
+    stalled: AtomicBool,
+}
+
+impl Core {
+    /// Wakes the poller thread if it waits for a member (one took its
+    /// queue, joined or left) or for the stop.
+    fn notify(&self) {
+        let _gate = lock(&self.gate);
+        self.turn.notify_all();
+    }
+}
+
+/// A poller, the thread that blocks on it, and the environments using it.
+/// Each member's driver holds the hub; the last one to go stops the thread.
+pub(super) struct Hub {
+    key: PollerKey,
+    core: Arc<Core>,
+    registrar: Registrar,
+    waker: Waker,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Hub {
+    /// A new poller and its thread, findable by its key (`shared::find`).
+    fn create() -> io::Result<Arc<Hub>> {
+        let poller = Poller::new(BATCH)?;
+        let registrar = poller.registrar()?;
+        let waker = poller.waker()?;
+        #[cfg(unix)]
+        let key = PollerKey::from(registrar.fd());
+        #[cfg(windows)]
+        let key = shared::next_key();
+        let core = Arc::new(Core {
+            members: Mutex::new(HashMap::new()),
+            stop: AtomicBool::new(false),
+            failed: OnceLock::new(),
+            gate: Mutex::new(()),
+            turn: Condvar::new(),
+            stalled: AtomicBool::new(false),
+        });
+        let thread = std::thread::Builder::new()
+            .name("socket2-poller".to_string())
+            .spawn({
+                let core = Arc::clone(&core);
+                move || run(poller, &core)
+            })?;
+        let hub = Arc::new(Hub {
+            key,
+            core,
+            registrar,
+            waker,
+            thread: Some(thread),
+        });
+        shared::register_hub(key, &hub);
+        Ok(hub)
+    }
+
+    /// Hands `owner`'s events to `member` from now on.
+    fn join(&self, owner: Owner, member: Arc<Member>) {
+        lock(&self.core.members).insert(owner, member);
+        self.core.notify();
+    }
+
+    /// Stops handing `owner`'s events over: they are dropped from now on,
+    /// and its function is never called again once this returns.
+    fn leave(&self, owner: Owner) {
+        lock(&self.core.members).remove(&owner);
+        self.core.notify();
+    }
+
+    pub(super) fn key(&self) -> PollerKey {
+        self.key
+    }
+}
+
+impl Drop for Hub {
+    /// The last member has left: stop the thread and wait for it (it drops
+    /// the poller), and forget the key.
+    fn drop(&mut self) {
+        self.core.stop.store(true, Ordering::Release);
+        self.core.notify();
+        let _ = self.waker.wake();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        shared::forget(self.key);
+    }
+}
+
+/// When to repeat a wake-up that was not answered (see the module
+/// documentation).
+struct Nudge {
+    interval: Duration,
+    last: Instant,
+}
+
+impl Nudge {
+    /// Nudges every member that has not taken its events if the interval
+    /// has passed (doubling it), or resets it when none is waiting. Called
+    /// with the members locked. Returns whether any member is waiting.
+    fn check(&mut self, members: &HashMap<Owner, Arc<Member>>) -> bool {
+        let now = Instant::now();
+        let waiting = members
+            .values()
+            .any(|member| member.pending.load(Ordering::SeqCst));
+        if !waiting {
+            self.interval = NUDGE_FIRST;
+            self.last = now;
+        } else if now.duration_since(self.last) >= self.interval {
+            for member in members.values() {
+                if member.pending.load(Ordering::SeqCst) {
+                    member.tsfn.call();
+                }
+            }
+            self.last = now;
+            self.interval = (self.interval * 2).min(NUDGE_MAX);
+        }
+        waiting
+    }
+}
+
+/// The poller thread: wait until some member can take events, poll, hand
+/// each event to its owner, repeat until the hub is dropped.
+fn run(mut poller: Poller, core: &Core) {
+    let mut polled: Vec<(Owner, [u32; 3])> = Vec::with_capacity(BATCH);
+    let mut nudge = Nudge {
+        interval: NUDGE_FIRST,
+        last: Instant::now(),
+    };
+    loop {
+        let Some(waiting) = wait_for_taker(core, &mut nudge) else {
+            return;
+        };
+        // Only this thread marks a member waiting: if none is now, none
+        // will be during the poll, and it may block until an event.
+        let timeout = waiting.then_some(nudge.interval);
+        let result = poller.poll_each(timeout, |owner, triple| polled.push((owner, triple)));
+        if core.stop.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(err) = result {
+            let _ = core
+                .failed
+                .set(format!("socket2: the poller thread stopped: {err}"));
+            for member in lock(&core.members).values() {
+                member.tsfn.call();
+            }
+            return;
+        }
+        hand_over(core, &mut polled);
+    }
+}
+
+/// Waits (holding nothing but the gate) until some member has taken
+/// everything handed to it, nudging the others meanwhile. `None` once the
+/// hub is stopping; otherwise whether some member is still waiting.
+fn wait_for_taker(core: &Core, nudge: &mut Nudge) -> Option<bool> {
+    let mut gate = lock(&core.gate);
+    loop {
+        if core.stop.load(Ordering::Acquire) {
+            return None;
+        }
+        // Set before looking, cleared by nobody but us: a member that
+        // takes its queue after we looked sees it and notifies (under the
+        // gate, so not before we wait).
+        core.stalled.store(true, Ordering::SeqCst);
+        let (ready, waiting) = {
+            let members = lock(&core.members);
+            let waiting = nudge.check(&members);
+            let ready = members
+                .values()
+                .any(|member| !member.pending.load(Ordering::SeqCst));
+            (ready, waiting)
+        };
+        if ready {
+            core.stalled.store(false, Ordering::SeqCst);
+            return Some(waiting);
+        }
+        gate = if waiting {
+            core.turn
+                .wait_timeout(gate, nudge.interval)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0
+        } else {
+            // No member at all: until one joins, or the stop.
+            core.turn
+                .wait(gate)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+    }
+}
+
+/// Appends each polled event to its owner's queue and wakes the owners
+/// whose queue was taken since the last hand-over; an event whose owner
+/// has left is dropped.
+/// (The nudges are [`wait_for_taker`]'s, which runs right after.)
+fn hand_over(core: &Core, polled: &mut Vec<(Owner, [u32; 3])>) {
+    if polled.is_empty() {
+        return;
+    }
+    let members = lock(&core.members);
+    // Grouped by owner (stable: one socket's events keep their order).
+    polled.sort_by_key(|(owner, _)| owner.get());
+    for run in polled.chunk_by(|a, b| a.0 == b.0) {
+        let Some(member) = members.get(&run[0].0) else {
+            continue;
+        };
+        {
+            let mut queue = lock(&member.queue);
+            for (_, triple) in run {
+                queue.extend_from_slice(triple);
+            }
+        }
+        if !member.made_it {
+            shared::count_routed(run.len());
+        }
+        if !member.pending.swap(true, Ordering::SeqCst) {
+            member.tsfn.call();
+        }
+    }
+    polled.clear();
+}
+
 /// The JavaScript thread's half: owned by the environment's cleanup hook.
 struct Driver {
     dispatcher: Dispatcher,
     tsfn: OwnedTsfn,
-    waker: Waker,
-    stop: Arc<AtomicBool>,
-    /// Hands each delivered batch back to the poller thread.
-    returns: Option<mpsc::Sender<Box<Batch>>>,
-    thread: Option<JoinHandle<()>>,
+    hub: Arc<Hub>,
+    member: Arc<Member>,
+    owner: OwnerNumber,
+    /// The buffer swapped with the member's queue on each delivery (so
+    /// nothing is allocated per batch once both have grown).
+    spare: RefCell<Vec<u32>>,
+    /// The poller's failure was reported here already.
+    reported: Cell<bool>,
 }
 
 thread_local! {
-    /// This environment's driver, for [`deliver`] and [`set_active`].
+    /// This environment's driver, for [`deliver`], [`set_active`] and [`key`].
     static DRIVER: Cell<*const Driver> = const { Cell::new(ptr::null()) };
 }
 
-/// Starts the poller thread for a new reactor. On failure everything made is
-/// released (as it is dropped).
-pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
-    let (reactor, waker, poller) = Reactor::with_poller_apart(BATCH)
-        .and_then(|(reactor, poller)| Ok((reactor, poller.waker()?, poller)))
-        .map_err(|err| Error::from_reason(err.to_string()))?;
+/// Starts this environment's driver: on `join`'s poller (another
+/// environment's, from `epollFd(fd)`/`iocp(handle)`) or on a new one with a
+/// thread of its own. On failure everything made is released (as it is
+/// dropped).
+pub(super) fn start(
+    env: sys::napi_env,
+    dispatcher: Dispatcher,
+    join: Option<Arc<Hub>>,
+) -> Result<()> {
+    let reason = |err: io::Error| Error::from_reason(err.to_string());
+    let made_it = join.is_none();
+    let hub = match join {
+        Some(hub) => hub,
+        None => Hub::create().map_err(reason)?,
+    };
+    let owner = OwnerNumber::allocate().map_err(reason)?;
+    let reactor = Reactor::on_registrar(&hub.registrar, owner.get()).map_err(reason)?;
     let tsfn = create_tsfn(env)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let (returns, returned) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("socket2-poller".to_string())
-        .spawn({
-            let stop = Arc::clone(&stop);
-            let tsfn = Tsfn(tsfn.0);
-            move || run(poller, tsfn, stop, returned)
-        });
-    let thread = spawned.map_err(|err| Error::from_reason(err.to_string()))?;
+    let member = Arc::new(Member {
+        queue: Mutex::new(Vec::new()),
+        pending: AtomicBool::new(false),
+        tsfn: Tsfn(tsfn.0),
+        made_it,
+    });
     let driver = Box::into_raw(Box::new(Driver {
         dispatcher,
         tsfn,
-        waker,
-        stop,
-        returns: Some(returns),
-        thread: Some(thread),
+        hub,
+        member,
+        owner,
+        spare: RefCell::new(Vec::new()),
+        reported: Cell::new(false),
     }));
     // Added after the threadsafe function was created, so it runs before the
     // function's own cleanup (hooks run in reverse order of addition).
@@ -143,12 +430,28 @@ pub(super) fn start(env: sys::napi_env, dispatcher: Dispatcher) -> Result<()> {
     }
     DRIVER.with(|cell| cell.set(driver));
     state::install(env, reactor);
+    // SAFETY: `driver` is live until `on_cleanup`, which runs on this
+    // thread, not during this call.
+    let driver = unsafe { &*driver };
+    driver
+        .hub
+        .join(driver.owner.get(), Arc::clone(&driver.member));
     Ok(())
 }
 
+/// The key another environment passes to `epollFd(fd)`/`iocp(handle)` to
+/// share this environment's poller, if the poller-thread driver runs here.
+pub(super) fn key() -> Option<PollerKey> {
+    let driver = DRIVER.with(Cell::get);
+    // SAFETY: the cell holds the live driver until `on_cleanup` clears it
+    // (on this thread).
+    (!driver.is_null()).then(|| unsafe { (*driver).hub.key() })
+}
+
 /// A threadsafe function with no JavaScript function of its own ([`deliver`]
-/// does the calling), unlimited queue (at most one batch is ever queued),
-/// and unreferenced until a coroutine waits.
+/// does the calling), unlimited queue (a call is queued only when the
+/// member's queue was taken, plus the nudges), and unreferenced until a
+/// coroutine waits.
 fn create_tsfn(env: sys::napi_env) -> Result<OwnedTsfn> {
     let name = js_string(env, c"socket2.poller")?;
     let mut tsfn = ptr::null_mut();
@@ -179,104 +482,15 @@ fn create_tsfn(env: sys::napi_env) -> Result<OwnedTsfn> {
     Ok(tsfn)
 }
 
-/// The poller thread: block until events (or the waker), hand the batch to
-/// JavaScript, wait for the buffer to come back, repeat.
-fn run(
-    mut poller: Poller,
-    tsfn: Tsfn,
-    stop: Arc<AtomicBool>,
-    returned: mpsc::Receiver<Box<Batch>>,
-) {
-    let mut batch = Box::new(Batch {
-        triples: vec![0; BATCH * 3].into_boxed_slice(),
-        count: 0,
-        failed: None,
-    });
-    loop {
-        let polled = poller.poll_into(None, &mut batch.triples);
-        if stop.load(Ordering::Acquire) {
-            return;
-        }
-        match polled {
-            Ok(0) => continue,
-            Ok(count) => batch.count = count,
-            Err(err) => batch.failed = Some(err),
-        }
-        let failed = batch.failed.is_some();
-        let data = Box::into_raw(batch);
-        // SAFETY: the function is alive until the JavaScript thread has joined
-        // this thread; `data` is handed over to `deliver`, which reclaims it.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                tsfn.0,
-                data.cast(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // Closing: the batch was not queued, so it is still ours.
-            // SAFETY: `data` came from `Box::into_raw` just above.
-            drop(unsafe { Box::from_raw(data) });
-            return;
-        }
-        if failed {
-            return;
-        }
-        match wait_for_return(&tsfn, &returned) {
-            Some(back) => batch = back,
-            // The environment is going away.
-            None => return,
-        }
-    }
-}
-
-/// Waits for the batch just handed over to come back from [`deliver`],
-/// nudging the JavaScript thread while it does not (see the module
-/// documentation). `None` when the environment is going away.
-fn wait_for_return(tsfn: &Tsfn, returned: &mpsc::Receiver<Box<Batch>>) -> Option<Box<Batch>> {
-    let mut wait = NUDGE_FIRST;
-    loop {
-        match returned.recv_timeout(wait) {
-            Ok(back) => return Some(back),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        // SAFETY: as in `run`; a null `data` is a nudge, which `deliver`
-        // ignores.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                tsfn.0,
-                ptr::null_mut(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status == sys::Status::napi_closing {
-            // The batch still queued is freed by `deliver`.
-            return None;
-        }
-        // Any other failure changes nothing: the batch is queued, and the
-        // wait goes on (and nudges again).
-        wait = (wait * 2).min(NUDGE_MAX);
-    }
-}
-
-/// The threadsafe function's callback, on the JavaScript thread: check the
-/// batch against the socket table, give the buffer back to the poller, and
-/// dispatch. During teardown (`env` null) it only frees the batch.
+/// The threadsafe function's callback, on the JavaScript thread: take
+/// everything queued for this environment, check it against the socket
+/// table and dispatch it. During teardown (`env` null) it does nothing.
 unsafe extern "C" fn deliver(
     env: sys::napi_env,
     _js_callback: sys::napi_value,
     _context: *mut c_void,
-    data: *mut c_void,
+    _data: *mut c_void,
 ) {
-    if data.is_null() {
-        // A nudge: its only job was to wake this thread, and the batch it
-        // stands for is in the same queue.
-        return;
-    }
-    // SAFETY: every other queued `data` is a `Box<Batch>` from `run`,
-    // delivered once.
-    let batch = unsafe { Box::from_raw(data.cast::<Batch>()) };
     let driver = DRIVER.with(Cell::get);
     if env.is_null() || driver.is_null() {
         return;
@@ -284,27 +498,38 @@ unsafe extern "C" fn deliver(
     // SAFETY: the cell holds the live driver until `on_cleanup` clears it,
     // and `on_cleanup` does not run while this callback does (same thread).
     let driver = unsafe { &*driver };
-    if let Some(err) = &batch.failed {
-        // SAFETY: on the environment's thread, inside the function's callback.
-        unsafe { report(env, err) };
+    let core = &driver.hub.core;
+    if let Some(failure) = core.failed.get() {
+        if !driver.reported.replace(true) {
+            // SAFETY: on the environment's thread, inside the function's callback.
+            unsafe { report(env, failure) };
+        }
         return;
     }
-    let count = batch.count.min(BATCH);
-    // SAFETY: on the environment's thread, outside any JavaScript frame.
-    let live = unsafe {
-        driver.dispatcher.with_events(|out| {
-            out[..count * 3].copy_from_slice(&batch.triples[..count * 3]);
-            state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
-        })
-    };
-    if let Some(returns) = &driver.returns {
-        // A send fails only once the thread has stopped; the batch is freed.
-        let _ = returns.send(batch);
+    // Cleared before taking: whatever is queued after this is handed over
+    // with a new call, so nothing waits in the queue unannounced.
+    driver.member.pending.store(false, Ordering::SeqCst);
+    let mut taken = std::mem::take(&mut *driver.spare.borrow_mut());
+    std::mem::swap(&mut *lock(&driver.member.queue), &mut taken);
+    if core.stalled.load(Ordering::SeqCst) {
+        core.notify();
     }
-    if live > 0 {
-        // SAFETY: as above.
-        unsafe { driver.dispatcher.dispatch(live) };
+    for chunk in taken.chunks(BATCH * 3) {
+        let count = chunk.len() / 3;
+        // SAFETY: on the environment's thread, outside any JavaScript frame.
+        let live = unsafe {
+            driver.dispatcher.with_events(|out| {
+                out[..count * 3].copy_from_slice(&chunk[..count * 3]);
+                state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
+            })
+        };
+        if live > 0 {
+            // SAFETY: as above.
+            unsafe { driver.dispatcher.dispatch(live) };
+        }
     }
+    taken.clear();
+    *driver.spare.borrow_mut() = taken;
 }
 
 /// Raises the poller's failure as an uncaught exception: every waiting
@@ -312,8 +537,7 @@ unsafe extern "C" fn deliver(
 ///
 /// # Safety
 /// On the environment's thread, outside any JavaScript frame.
-unsafe fn report(env: sys::napi_env, err: &io::Error) {
-    let text = format!("socket2: the poller thread stopped: {err}");
+unsafe fn report(env: sys::napi_env, text: &str) {
     let mut message = ptr::null_mut();
     let mut error = ptr::null_mut();
     // SAFETY: per the contract; `text` outlives the calls that read it.
@@ -351,27 +575,31 @@ pub(super) fn set_active(env: sys::napi_env, active: bool) {
     }
 }
 
-/// The environment is shutting down: stop and join the poller thread,
-/// release the threadsafe function, close every socket.
+/// The environment is shutting down: leave the hub (the last one out
+/// stops its thread), release the threadsafe function, close every socket.
 unsafe extern "C" fn on_cleanup(data: *mut c_void) {
     DRIVER.with(|cell| cell.set(ptr::null()));
     // SAFETY: `data` is the driver `start` leaked; this hook owns it and runs
     // once.
-    let mut driver = unsafe { Box::from_raw(data.cast::<Driver>()) };
-    driver.stop.store(true, Ordering::Release);
-    // A thread waiting for its batch to come back stops here...
-    drop(driver.returns.take());
-    // ...and one blocked in the poll is woken.
-    let _ = driver.waker.wake();
-    if let Some(thread) = driver.thread.take() {
-        let _ = thread.join();
-    }
-    // The thread that called the function has ended: release it, then close
-    // every socket, then the dispatcher goes (in that order, as dropped).
+    let driver = unsafe { Box::from_raw(data.cast::<Driver>()) };
+    // From here the poller thread drops our events and never calls our
+    // function.
+    driver.hub.leave(driver.owner.get());
     let Driver {
-        tsfn, dispatcher, ..
+        dispatcher,
+        tsfn,
+        hub,
+        member,
+        owner,
+        ..
     } = *driver;
+    // The last member out stops and joins the thread.
+    drop(hub);
+    drop(member);
     drop(tsfn);
+    // Every socket is deregistered and closed, then the owner number is
+    // free for another environment, then the dispatcher goes.
     stopped();
+    drop(owner);
     drop(dispatcher);
 }

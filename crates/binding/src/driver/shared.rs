@@ -1,38 +1,117 @@
-//! Pollers shared by several environments (threads): `socket.epollFd(fd)`.
+//! Pollers shared by several environments (threads): `socket.epollFd(fd)`
+//! and, on Windows, `socket.iocp(handle)`.
 //!
-//! Every libuv-driven environment polls through a [`Shared`] poller: its
-//! own, or — when `epollFd(fd)` named another thread's before the first
-//! socket — that thread's. Each environment has an [`Owner`] number that
-//! its sockets' poll tokens carry. Whichever environment drains the poller
-//! keeps its own events and routes every other one into its owner's
-//! [`Inbox`], then wakes that owner's loop (`uv_async_send`): an event
+//! Every environment's driver polls a poller that other environments of
+//! the process can join ([`find`] looks it up by its key: the epoll or
+//! kqueue fd, or on Windows a number of the process's own, as mio does not
+//! expose the completion port's `HANDLE`). Each environment has an
+//! [`Owner`] number that its sockets' poll tokens carry, so an event
 //! reaches the thread that owns the socket whichever thread the kernel
-//! handed it to. An owner leaves the poller's inboxes before it closes its
-//! sockets and its async handle, so an event for an environment that has
-//! gone is dropped, never delivered to a freed handle; owner numbers are
-//! reused only after every other one was, and a stale event that still
-//! reaches a table is only a readiness hint (the call gets `EAGAIN` and
-//! waits again), never a lost one.
+//! handed it to.
+//!
+//! * The libuv driver polls a [`Shared`] poller: whichever environment
+//!   drains it keeps its own events and routes every other one into its
+//!   owner's [`Inbox`], then wakes that owner's loop (`uv_async_send`).
+//! * The poller-thread driver's poller is a [`Hub`]: one thread blocks on
+//!   it and routes every event to its owner's queue (see
+//!   `poller_thread.rs`).
+//!
+//! An owner leaves the poller's inboxes before it closes its sockets and
+//! its wake-up handle, so an event for an environment that has gone is
+//! dropped, never delivered to a freed handle; owner numbers are reused
+//! only after every other one was, and a stale event that still reaches a
+//! table is only a readiness hint (the call gets `EAGAIN` and waits again),
+//! never a lost one.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-#[cfg(unix)]
-use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
+#[cfg(unix)]
 use std::time::Duration;
 
-use socket2_core::reactor::{Owner, Poller, SharedPoller};
+use socket2_core::reactor::Owner;
+#[cfg(unix)]
+use socket2_core::reactor::{Poller, SharedPoller};
+
+use super::poller_thread::Hub;
 
 /// Locks `mutex`, even if a thread panicked holding it (every critical
 /// section here leaves its data consistent).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What names a poller to [`find`]: the epoll or kqueue fd on Unix; on
+/// Windows a number given out by [`next_key`].
+pub(super) type PollerKey = i64;
+
+/// A poller other environments can join, as [`find`] returns it.
+pub(super) enum Found {
+    /// Polled by the libuv driver of each environment using it.
+    #[cfg(unix)]
+    Drained(Arc<Shared>),
+    /// Polled by a poller thread of its own.
+    Threaded(Arc<Hub>),
+}
+
+enum Registered {
+    #[cfg(unix)]
+    Drained(Weak<Shared>),
+    Threaded(Weak<Hub>),
+}
+
+impl Registered {
+    fn is_dead(&self) -> bool {
+        match self {
+            #[cfg(unix)]
+            Registered::Drained(weak) => weak.strong_count() == 0,
+            Registered::Threaded(weak) => weak.strong_count() == 0,
+        }
+    }
+}
+
+/// Every poller of the process by key. Its lock is taken when a poller is
+/// made, found or dropped, never on the per-message path.
+static POLLERS: LazyLock<Mutex<HashMap<PollerKey, Registered>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The poller whose key is `key`, if an environment of this process still
+/// uses it.
+pub(super) fn find(key: PollerKey) -> Option<Found> {
+    match lock(&POLLERS).get(&key)? {
+        #[cfg(unix)]
+        Registered::Drained(weak) => weak.upgrade().map(Found::Drained),
+        Registered::Threaded(weak) => weak.upgrade().map(Found::Threaded),
+    }
+}
+
+/// Makes `hub` findable under `key`.
+pub(super) fn register_hub(key: PollerKey, hub: &Arc<Hub>) {
+    lock(&POLLERS).insert(key, Registered::Threaded(Arc::downgrade(hub)));
+}
+
+/// Forgets `key` as its poller is dropped (its fd is closed right after
+/// and may be reused), unless it already names a newer poller.
+pub(super) fn forget(key: PollerKey) {
+    let mut pollers = lock(&POLLERS);
+    if pollers.get(&key).is_some_and(Registered::is_dead) {
+        pollers.remove(&key);
+    }
+}
+
+/// A key for a poller that has no descriptor to be named by (Windows):
+/// unique in the process, never reused.
+#[cfg(windows)]
+pub(super) fn next_key() -> PollerKey {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed) as PollerKey
+}
+
 /// Where routed events wait for their owner's loop.
+#[cfg(unix)]
 pub(super) struct Inbox {
     /// `(slot, generation, readiness)` triples, as the poller wrote them.
     pub queue: Mutex<Vec<u32>>,
@@ -40,6 +119,7 @@ pub(super) struct Inbox {
     wake: Box<dyn Fn() + Send + Sync>,
 }
 
+#[cfg(unix)]
 impl Inbox {
     pub fn new(wake: Box<dyn Fn() + Send + Sync>) -> Inbox {
         Inbox {
@@ -54,40 +134,27 @@ impl Inbox {
     }
 }
 
-/// A poller and the environments using it.
+/// A poller and the environments using it (the libuv driver).
+#[cfg(unix)]
 pub(super) struct Shared {
     pub poller: SharedPoller,
-    #[cfg(unix)]
-    pub fd: RawFd,
+    key: PollerKey,
     inboxes: Mutex<HashMap<Owner, Arc<Inbox>>>,
 }
 
 #[cfg(unix)]
-static POLLERS: LazyLock<Mutex<HashMap<RawFd, Weak<Shared>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
 impl Shared {
-    /// A new poller, findable by its fd for [`Shared::find`].
+    /// A new poller, findable by its fd for [`find`].
     pub fn create(batch: usize) -> io::Result<Arc<Shared>> {
         let poller = Poller::new(batch)?;
-        #[cfg(unix)]
-        let fd = poller.fd();
+        let key = PollerKey::from(poller.fd());
         let shared = Arc::new(Shared {
             poller: Arc::new(Mutex::new(poller)),
-            #[cfg(unix)]
-            fd,
+            key,
             inboxes: Mutex::new(HashMap::new()),
         });
-        #[cfg(unix)]
-        lock(&POLLERS).insert(fd, Arc::downgrade(&shared));
+        lock(&POLLERS).insert(key, Registered::Drained(Arc::downgrade(&shared)));
         Ok(shared)
-    }
-
-    /// The poller whose descriptor is `fd`, if a thread of this process
-    /// still uses it.
-    #[cfg(unix)]
-    pub fn find(fd: RawFd) -> Option<Arc<Shared>> {
-        lock(&POLLERS).get(&fd).and_then(Weak::upgrade)
     }
 
     /// Routes `owner`'s events to `inbox` from now on.
@@ -110,7 +177,7 @@ impl Shared {
                 routed.push((owner, triple))
             });
         if !routed.is_empty() {
-            ROUTED.fetch_add(routed.len() as u64, Ordering::Relaxed);
+            count_routed(routed.len());
             let inboxes = lock(&self.inboxes);
             let mut woken: Vec<Owner> = Vec::new();
             for (owner, triple) in routed {
@@ -133,26 +200,28 @@ impl Shared {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Shared {
     fn drop(&mut self) {
         // The fd is closed right after (with the poller), and may be
-        // reused: forget it first, unless it already names a newer poller.
-        #[cfg(unix)]
-        {
-            let mut pollers = lock(&POLLERS);
-            if pollers.get(&self.fd).is_some_and(|w| w.strong_count() == 0) {
-                pollers.remove(&self.fd);
-            }
-        }
+        // reused: forget it first.
+        forget(self.key);
     }
 }
 
-/// Events polled by one environment and handed to another's inbox, in
-/// the whole process (a diagnostic for the tests).
+/// Events polled by one environment's driver and handed to another
+/// environment, in the whole process (a diagnostic for the tests): by the
+/// libuv driver, those one environment drained for another; by the
+/// poller-thread driver, those its poller thread handed to an environment
+/// other than the one that made the poller.
 static ROUTED: AtomicU64 = AtomicU64::new(0);
 
 pub(super) fn routed() -> u64 {
     ROUTED.load(Ordering::Relaxed)
+}
+
+pub(super) fn count_routed(events: usize) {
+    ROUTED.fetch_add(events as u64, Ordering::Relaxed);
 }
 
 /// Owner numbers in use by live environments.

@@ -5,6 +5,7 @@ use std::ops::Deref;
 use std::os::fd::AsRawFd;
 
 use mio::event;
+use mio::{Registry, Token};
 use mio::unix::SourceFd;
 use socket2::Domain;
 
@@ -141,6 +142,74 @@ impl Deref for Source {
     fn deref(&self) -> &socket2::Socket {
         &self.0
     }
+}
+
+/// Whether the socket is listening (`SO_ACCEPTCONN`); false if that cannot
+/// be told.
+pub fn listens(source: &Source) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    {
+        source.0.is_listener().unwrap_or(false)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    {
+        let _ = source;
+        false
+    }
+}
+
+/// See `reactor::SHARED_LISTENER`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const SHARED_LISTENER: &str = "EPOLLEXCLUSIVE";
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub const SHARED_LISTENER: &str = "none";
+
+/// Registers a listening socket whose other handles other pollers watch too
+/// so that one connection wakes one of them: `EPOLL_CTL_ADD` with
+/// `EPOLLIN | EPOLLET | EPOLLEXCLUSIVE` (Linux 4.5; a listener needs no
+/// other event), with the token as mio encodes it (the `u64` data), done
+/// here because mio does not expose the flag. [`deregister`] (mio's
+/// `EPOLL_CTL_DEL`) removes it like any other. `Ok(false)` (nothing done)
+/// where the flag does not exist or the kernel refuses it (`EINVAL` before
+/// 4.5): the caller registers the socket as usual.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn register_exclusive(
+    registry: &Registry,
+    source: &mut Source,
+    token: Token,
+) -> io::Result<bool> {
+    let mut event = libc::epoll_event {
+        events: (libc::EPOLLIN | libc::EPOLLET | libc::EPOLLEXCLUSIVE) as u32,
+        u64: token.0 as u64,
+    };
+    // SAFETY: both fds are open (the registry's epoll fd, the socket owned
+    // by `source`); `event` is a valid, initialized `epoll_event`.
+    let rc = unsafe {
+        libc::epoll_ctl(
+            registry.as_raw_fd(),
+            libc::EPOLL_CTL_ADD,
+            source.0.as_raw_fd(),
+            &mut event,
+        )
+    };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EINVAL) {
+        return Ok(false);
+    }
+    Err(err)
+}
+
+/// No exclusive registration here (kqueue has none): `Ok(false)`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn register_exclusive(
+    _registry: &Registry,
+    _source: &mut Source,
+    _token: Token,
+) -> io::Result<bool> {
+    Ok(false)
 }
 
 /// Reported with a truncated datagram.

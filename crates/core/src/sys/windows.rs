@@ -19,6 +19,7 @@ use std::ops::Deref;
 use std::os::windows::io::{AsRawSocket, FromRawSocket};
 
 use mio::event;
+use mio::{Registry, Token};
 use socket2::Domain;
 
 use crate::socket::{Family, Kind};
@@ -149,6 +150,26 @@ impl Deref for Source {
     fn deref(&self) -> &socket2::Socket {
         &self.view
     }
+}
+
+/// Not told here: a listener shared between threads is registered like
+/// any other socket (see [`register_exclusive`]).
+pub fn listens(_source: &Source) -> bool {
+    false
+}
+
+/// See `reactor::SHARED_LISTENER`: each thread's AFD poll on its handle
+/// completes for a connection.
+pub const SHARED_LISTENER: &str = "none";
+
+/// IOCP under mio has no exclusive registration (each handle's AFD poll
+/// completes on its own): `Ok(false)`.
+pub fn register_exclusive(
+    _registry: &Registry,
+    _source: &mut Source,
+    _token: Token,
+) -> io::Result<bool> {
+    Ok(false)
 }
 
 /// `WSAEMSGSIZE`: reported with a truncated datagram.
