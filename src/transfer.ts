@@ -9,7 +9,6 @@ import { type Deadline, type SocketState, Wake, Waiter, completed, waitOn } from
 const WOULD_BLOCK = native.WOULD_BLOCK
 const DETACHED = native.DETACHED
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
-const OVERLAPPING = native.OVERLAPPING
 
 /**
  * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
@@ -273,7 +272,6 @@ function markBlocked(state: SocketState, io: Io): void {
  */
 function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> | Promise<never> {
   if (n === DETACHED) return Promise.reject(detachedError())
-  if (n === OVERLAPPING) return Promise.reject(new RangeError('the receive buffers overlap'))
   if (n < 0) return fail(n)
   noteCount(state, io, n, len)
   return [n]

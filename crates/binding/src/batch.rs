@@ -2,21 +2,27 @@
 //! (`recvMany`, `sendMany`), several buffers in one stream write (`sendv`).
 //!
 //! Buffers come as a JavaScript array of `Uint8Array`s, borrowed for the
-//! call as the single-buffer calls borrow theirs. JavaScript checked them
-//! (types, lengths) and passes their total length: a different total here
-//! means one was detached while the call waited, answered [`DETACHED`]
-//! with nothing moved. Results are numbers as in [`crate::ops`]: a count
+//! call as the single-buffer calls borrow theirs, taken as raw parts from
+//! Node-API: JavaScript may pass views that overlap, so no Rust reference
+//! to two of them exists at once. JavaScript checked them (types,
+//! lengths) and passes their total length: an element that is no longer a
+//! `Uint8Array`, or a different total, means the array or a buffer changed
+//! while the call waited, answered [`DETACHED`] with nothing moved. Results are numbers as in [`crate::ops`]: a count
 //! (datagrams for the batches, bytes for `sendv`), [`WOULD_BLOCK`], [`CLOSED`]
 //! or an error code.
 //!
 //! [`WOULD_BLOCK`]: crate::ops::WOULD_BLOCK
 //! [`CLOSED`]: crate::ops::CLOSED
 
-use std::io::{IoSlice, IoSliceMut};
+use std::io::IoSlice;
+use std::ptr;
 
 use napi::bindgen_prelude::*;
+use napi::sys;
 use napi_derive::napi;
-use socket2_core::socket::{empty_addr, Datagram, Destinations, BATCH_MAX as CORE_BATCH_MAX};
+use socket2_core::socket::{
+    empty_addr, Datagram, Destinations, RawBuf, BATCH_MAX as CORE_BATCH_MAX,
+};
 
 use crate::datagram::SockAddr;
 use crate::ops::{encode, encode_error, on_socket, DETACHED};
@@ -26,47 +32,51 @@ use crate::ops::{encode, encode_error, on_socket, DETACHED};
 #[napi]
 pub const BATCH_MAX: u32 = CORE_BATCH_MAX as u32;
 
-/// `recvMany` result: the receive buffers overlap, which the kernel would
-/// fill in an order nobody can rely on (and Rust may not alias).
-#[napi]
-pub const OVERLAPPING: i32 = i32::MIN + 4;
-
-/// The first `count` buffers of `bufs` as raw (pointer, length) pairs, or
-/// `None` when an element is not a `Uint8Array` or their total length is
-/// not `total` (detached while the call waited).
-fn borrow(bufs: &Array, count: u32, total: f64) -> Option<Vec<(*mut u8, usize)>> {
+/// The first `count` buffers of `bufs` as raw parts, straight from
+/// Node-API, or `None` when an element is not a `Uint8Array` or their total
+/// length is not `total`.
+fn raw_buffers(bufs: &Array, count: u32, total: f64) -> Option<Vec<RawBuf>> {
+    let (env, array) = (bufs.value().env, bufs.raw());
     let mut raw = Vec::with_capacity(count as usize);
     let mut sum = 0usize;
     for i in 0..count {
-        let mut slice: Uint8ArraySlice = bufs.get(i).ok()??;
-        // SAFETY: only the pointer and length are taken here, with write
-        // permission for the receives; the bytes are used through slices
-        // made from them, which never outlive the call.
-        let bytes = unsafe { slice.as_mut() };
-        sum += bytes.len();
-        raw.push((bytes.as_mut_ptr(), bytes.len()));
+        let mut element = ptr::null_mut();
+        let mut kind = 0;
+        let mut len = 0usize;
+        let mut data: *mut std::ffi::c_void = ptr::null_mut();
+        // SAFETY: `env` and `array` belong to this call; every out-pointer
+        // is a valid local. Neither call runs JavaScript.
+        let ok = unsafe {
+            sys::napi_get_element(env, array, i, &mut element) == sys::Status::napi_ok
+                && sys::napi_get_typedarray_info(
+                    env,
+                    element,
+                    &mut kind,
+                    &mut len,
+                    &mut data,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                ) == sys::Status::napi_ok
+        };
+        if !ok || kind != sys::TypedarrayType::uint8_array {
+            return None;
+        }
+        sum += len;
+        let ptr = if len == 0 {
+            ptr::NonNull::dangling().as_ptr()
+        } else {
+            data.cast()
+        };
+        raw.push(RawBuf { ptr, len });
     }
     (sum as f64 == total).then_some(raw)
-}
-
-/// True when two of the (pointer, length) ranges share a byte.
-fn overlapping(raw: &[(*mut u8, usize)]) -> bool {
-    let mut ranges: Vec<(usize, usize)> = raw
-        .iter()
-        .filter(|(_, len)| *len > 0)
-        .map(|&(ptr, len)| (ptr as usize, ptr as usize + len))
-        .collect();
-    if !ranges.windows(2).all(|w| w[0].1 <= w[1].0) {
-        ranges.sort_unstable();
-    }
-    ranges.windows(2).any(|w| w[0].1 > w[1].0)
 }
 
 /// `recvmmsg(2)`: up to `count` (at most [`BATCH_MAX`]) queued datagrams,
 /// datagram `i` into `bufs[i]`, its length into `sizes[i]` (-1 when it was
 /// longer than `bufs[i]`: truncated), its sender into `froms[i]` when
-/// `froms` is given. Returns how many, [`OVERLAPPING`], [`DETACHED`], or a
-/// code as `recvFrom`.
+/// `froms` is given. Returns how many, [`DETACHED`], or a code as
+/// `recvFrom`.
 #[napi]
 pub fn recv_many(
     id_raw: f64,
@@ -77,14 +87,11 @@ pub fn recv_many(
     froms: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
-    let Some(raw) = borrow(&bufs, count, total) else {
+    let Some(raw) = raw_buffers(&bufs, count, total) else {
         return DETACHED;
     };
     if sizes.len() < raw.len() {
         return DETACHED;
-    }
-    if overlapping(&raw) {
-        return OVERLAPPING;
     }
     let mut got = [Datagram {
         len: 0,
@@ -94,22 +101,18 @@ pub fn recv_many(
         Some(_) => (0..raw.len()).map(|_| empty_addr()).collect(),
         None => Vec::new(),
     };
-    let received = {
-        // SAFETY: each pair is a live `Uint8Array`'s bytes, which JavaScript
-        // cannot touch during this synchronous call, and no two overlap
-        // (checked above); the slices end with this block.
-        let mut slices: Vec<IoSliceMut<'_>> = raw
-            .iter()
-            .map(|&(ptr, len)| IoSliceMut::new(unsafe { slice_mut(ptr, len) }))
-            .collect();
-        let from = froms.as_ref().map(|_| &mut senders[..]);
-        on_socket(id_raw, |s| encode(s.recv_many(&mut slices, &mut got, from)))
-    };
+    let from = froms.as_ref().map(|_| &mut senders[..]);
+    let received = on_socket(id_raw, |s| {
+        // SAFETY: each part is a live `Uint8Array`'s bytes, which JavaScript
+        // cannot touch during this synchronous call, and no Rust reference
+        // to them exists meanwhile (`sizes` is written after).
+        encode(unsafe { s.recv_many(&raw, &mut got, from) })
+    });
     if received <= 0 {
         return received;
     }
-    // SAFETY: the receive slices are gone; `sizes` is a live `Int32Array`
-    // this call alone uses.
+    // SAFETY: the receive is over; `sizes` is a live `Int32Array` this call
+    // alone uses now.
     let sizes = unsafe { sizes.as_mut() };
     for (size, datagram) in sizes.iter_mut().zip(&got[..received as usize]) {
         *size = if datagram.truncated {
@@ -128,17 +131,6 @@ pub fn recv_many(
         }
     }
     received
-}
-
-/// # Safety
-/// `ptr..ptr + len` must be live, writable bytes nobody else uses while the
-/// slice lives.
-unsafe fn slice_mut<'a>(ptr: *mut u8, len: usize) -> &'a mut [u8] {
-    if len == 0 {
-        return &mut [];
-    }
-    // SAFETY: per the contract.
-    unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
 /// # Safety
@@ -165,11 +157,11 @@ pub fn send_many(
     tos: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
-    let Some(raw) = borrow(&bufs, count, total) else {
+    let Some(raw) = raw_buffers(&bufs, count, total) else {
         return DETACHED;
     };
     let mut slices = Vec::with_capacity(raw.len());
-    for (i, &(ptr, len)) in raw.iter().enumerate() {
+    for (i, &RawBuf { ptr, len }) in raw.iter().enumerate() {
         let len = match &sizes {
             Some(sizes) => match sizes.get(i) {
                 Some(&size) if size >= 0 && size as usize <= len => size as usize,
@@ -210,12 +202,12 @@ pub fn send_many(
 /// a full socket buffer.
 #[napi]
 pub fn sendv(id_raw: f64, bufs: Array, count: u32, total: f64, skip: f64, len: f64) -> i32 {
-    let Some(raw) = borrow(&bufs, count, total) else {
+    let Some(raw) = raw_buffers(&bufs, count, total) else {
         return DETACHED;
     };
     let (mut skip, mut left) = (skip as usize, len as usize);
     let mut slices = Vec::with_capacity(raw.len());
-    for &(ptr, buf_len) in &raw {
+    for &RawBuf { ptr, len: buf_len } in &raw {
         if skip >= buf_len {
             skip -= buf_len;
             continue;

@@ -4,7 +4,7 @@
 //! [`io::ErrorKind::WouldBlock`]; waiting for readiness is the reactor's job
 //! (see [`crate::reactor`]), never this module's.
 
-use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::io::{self, IoSlice, Read};
 use std::mem::MaybeUninit;
 
 use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Type};
@@ -144,6 +144,38 @@ pub struct Datagram {
 /// moves: one `recvmmsg(2)`/`sendmmsg(2)` on Linux, whose headers (and, for
 /// `recv_many`, sender addresses) sit on the stack.
 pub const BATCH_MAX: usize = 64;
+
+/// A receive buffer as raw parts, for [`Socket::recv_many`]: buffers that
+/// come from elsewhere (JavaScript's) may overlap, which Rust references
+/// to them may not, so none is made for more than one call at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct RawBuf {
+    pub ptr: *mut u8,
+    pub len: usize,
+}
+
+impl RawBuf {
+    /// The parts of `buf`.
+    pub fn of(buf: &mut [u8]) -> RawBuf {
+        RawBuf {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+        }
+    }
+
+    /// The bytes as a slice.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must be writable bytes nothing else uses while the
+    /// slice lives.
+    pub(crate) unsafe fn slice<'a>(self) -> &'a mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: per the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
 
 /// Where [`Socket::send_many`] sends its datagrams.
 #[derive(Clone, Copy, Debug)]
@@ -375,20 +407,21 @@ impl Socket {
     /// only when none was. `recvmmsg(2)` on Linux; one `recv_from` each
     /// elsewhere, stopping at the first that would block (an error after
     /// the first datagram ends the batch there and is not reported).
-    pub fn recv_many(
+    /// Buffers may overlap: the OS fills them one after the other.
+    ///
+    /// # Safety
+    /// Each of `bufs` must be writable bytes that nothing else reads or
+    /// writes during the call.
+    pub unsafe fn recv_many(
         &self,
-        bufs: &mut [IoSliceMut<'_>],
+        bufs: &[RawBuf],
         got: &mut [Datagram],
         from: Option<&mut [SockAddr]>,
     ) -> io::Result<usize> {
         let n = bufs.len().min(got.len()).min(BATCH_MAX);
         let n = n.min(from.as_ref().map_or(usize::MAX, |f| f.len()));
-        sys::recv_many(
-            self,
-            &mut bufs[..n],
-            &mut got[..n],
-            from.map(|f| &mut f[..n]),
-        )
+        // SAFETY: per the contract.
+        unsafe { sys::recv_many(self, &bufs[..n], &mut got[..n], from.map(|f| &mut f[..n])) }
     }
 
     /// Up to [`BATCH_MAX`] datagrams at once, `bufs[i]` to `to.get(i)`:
@@ -618,19 +651,21 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(10));
         // Six buffers, four datagrams queued: a partial batch.
         let mut store = [[0u8; 8]; 6];
-        let mut bufs: Vec<IoSliceMut<'_>> = store.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let bufs: Vec<RawBuf> = store.iter_mut().map(|b| RawBuf::of(b)).collect();
         let mut got = [Datagram {
             len: 0,
             truncated: false,
         }; 6];
         let mut from: Vec<SockAddr> = (0..6).map(|_| empty_addr()).collect();
-        let n = a.recv_many(&mut bufs, &mut got, Some(&mut from)).unwrap();
+        // SAFETY: `store`'s rows, used by nothing else meanwhile.
+        let n = unsafe { a.recv_many(&bufs, &mut got, Some(&mut from)) }.unwrap();
         assert_eq!(n, 4);
         let lens: Vec<usize> = got[..4].iter().map(|d| d.len).collect();
         assert_eq!(lens, [3, 4, 0, 3]);
-        assert_eq!(&bufs[1][..4], b"two!");
+        assert_eq!(&store[1][..4], b"two!");
         assert_eq!(from[3].as_socket(), b.local_addr().unwrap().as_socket());
-        let err = a.recv_many(&mut bufs, &mut got, None).unwrap_err();
+        // SAFETY: as above.
+        let err = unsafe { a.recv_many(&bufs, &mut got, None) }.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
     }
 
@@ -642,12 +677,13 @@ mod tests {
         b.send_to(b"ok", &to).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(10));
         let mut store = [[0u8; 4]; 3];
-        let mut bufs: Vec<IoSliceMut<'_>> = store.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let bufs: Vec<RawBuf> = store.iter_mut().map(|b| RawBuf::of(b)).collect();
         let mut got = [Datagram {
             len: 0,
             truncated: false,
         }; 3];
-        assert_eq!(a.recv_many(&mut bufs, &mut got, None).unwrap(), 2);
+        // SAFETY: `store`'s rows, used by nothing else meanwhile.
+        assert_eq!(unsafe { a.recv_many(&bufs, &mut got, None) }.unwrap(), 2);
         assert_eq!(
             got[0],
             Datagram {

@@ -49,17 +49,20 @@ pub use options_windows::*;
 /// `recvmmsg`/`sendmmsg` (or where we do not use them).
 #[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
 pub(crate) mod each {
-    use std::io::{self, IoSlice, IoSliceMut};
+    use std::io::{self, IoSlice};
 
     use socket2::SockAddr;
 
-    use crate::socket::{Datagram, Destinations, Socket};
+    use crate::socket::{Datagram, Destinations, RawBuf, Socket};
 
     /// [`Socket::recv_many`] as a loop of `recv_from` (the slices have the
     /// batch's length already).
-    pub fn recv_many(
+    ///
+    /// # Safety
+    /// As [`Socket::recv_many`].
+    pub unsafe fn recv_many(
         socket: &Socket,
-        bufs: &mut [IoSliceMut<'_>],
+        bufs: &[RawBuf],
         got: &mut [Datagram],
         mut from: Option<&mut [SockAddr]>,
     ) -> io::Result<usize> {
@@ -70,7 +73,9 @@ pub(crate) mod each {
                 Some(from) => &mut from[i],
                 None => &mut scratch,
             };
-            match socket.recv_from(&mut bufs[i], sender) {
+            // SAFETY: per the contract; this slice is the only reference to
+            // those bytes, and it ends with the call.
+            match socket.recv_from(unsafe { bufs[i].slice() }, sender) {
                 Ok(datagram) => got[i] = datagram,
                 Err(err) if i == 0 => return Err(err),
                 Err(_) => return Ok(i),

@@ -176,12 +176,12 @@ pub(crate) use mmsg::{recv_many, send_many};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod mmsg {
     use std::ffi::c_void;
-    use std::io::{self, IoSlice, IoSliceMut};
+    use std::io::{self, IoSlice};
     use std::os::fd::AsRawFd;
 
     use socket2::{SockAddr, SockAddrStorage};
 
-    use crate::socket::{Datagram, Destinations, Socket, BATCH_MAX};
+    use crate::socket::{Datagram, Destinations, RawBuf, Socket, BATCH_MAX};
 
     /// Headers for `n` messages, all zero (no name, no iovec, no control).
     fn headers() -> [libc::mmsghdr; BATCH_MAX] {
@@ -201,8 +201,9 @@ mod mmsg {
         let fd = socket.as_socket2().as_raw_fd();
         socket.io(|| {
             // SAFETY: `msgs[..n]` are initialized headers whose pointers
-            // (iovecs, buffers, names) the callers keep alive and unaliased
-            // for this call; `n <= BATCH_MAX`.
+            // (iovecs, buffers, names) the callers keep alive for this call,
+            // with no Rust reference to a receive buffer meanwhile;
+            // `n <= BATCH_MAX`.
             let rc = unsafe { call(fd, msgs.as_mut_ptr(), n) };
             if rc < 0 {
                 Err(io::Error::last_os_error())
@@ -231,9 +232,11 @@ mod mmsg {
         unsafe { libc::sendmmsg(fd, msgs, n as _, super::SEND_FLAGS as _) }
     }
 
-    pub fn recv_many(
+    /// # Safety
+    /// As [`Socket::recv_many`].
+    pub unsafe fn recv_many(
         socket: &Socket,
-        bufs: &mut [IoSliceMut<'_>],
+        bufs: &[RawBuf],
         got: &mut [Datagram],
         mut from: Option<&mut [SockAddr]>,
     ) -> io::Result<usize> {
@@ -245,9 +248,12 @@ mod mmsg {
         let mut names: [SockAddrStorage; BATCH_MAX] =
             std::array::from_fn(|_| SockAddrStorage::zeroed());
         let mut msgs = headers();
-        for (i, (msg, buf)) in msgs.iter_mut().zip(bufs.iter_mut()).take(n).enumerate() {
-            // `IoSliceMut` is ABI-compatible with `iovec` on Unix.
-            msg.msg_hdr.msg_iov = (buf as *mut IoSliceMut<'_>).cast::<libc::iovec>();
+        let mut iovecs: [libc::iovec; BATCH_MAX] = std::array::from_fn(|i| libc::iovec {
+            iov_base: bufs.get(i).map_or(std::ptr::null_mut(), |b| b.ptr.cast()),
+            iov_len: bufs.get(i).map_or(0, |b| b.len),
+        });
+        for (i, (msg, iov)) in msgs.iter_mut().zip(iovecs.iter_mut()).take(n).enumerate() {
+            msg.msg_hdr.msg_iov = iov;
             msg.msg_hdr.msg_iovlen = 1;
             if from.is_some() {
                 msg.msg_hdr.msg_name = (&mut names[i] as *mut SockAddrStorage).cast::<c_void>();
@@ -260,7 +266,7 @@ mod mmsg {
             let truncated = hdr.msg_flags & libc::MSG_TRUNC != 0;
             got[i] = Datagram {
                 len: if truncated {
-                    bufs[i].len()
+                    bufs[i].len
                 } else {
                     msgs[i].msg_len as usize
                 },
