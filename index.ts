@@ -10,7 +10,7 @@ import { ensureInit, openCount, waitingCount, clock as monotonic } from './src/s
 import { threadCount } from './src/threads.js'
 
 export { AddrInfo, addr, lookup } from './src/addr.js'
-export { DatagramSocket, RawSocket, SockAddr, UdpSocket, raw, sockaddr, udp } from './src/datagram.js'
+export { BATCH_MAX, DatagramSocket, RawSocket, SockAddr, UdpSocket, raw, sockaddr, udp } from './src/datagram.js'
 export type { Destination } from './src/datagram.js'
 export type { Family, Host, LookupArgs, LookupFlag, Port, Protocol, SocketType } from './src/addr.js'
 export type { ErrorName, Fail, KnownErrorName, Ok, Result } from './src/result.js'

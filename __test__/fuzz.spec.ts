@@ -92,6 +92,14 @@ const buffers = fc.oneof(
   odd,
 )
 const lengths = fc.oneof(fc.integer({ min: -2, max: 70 }), odd)
+/** Arrays of buffers for the batched and vectored calls, or something else. */
+const bufferLists = fc.oneof({ weight: 4, arbitrary: fc.array(buffers, { maxLength: 4 }) }, { weight: 1, arbitrary: odd })
+/** `sizes` of `recvmany`/`sendmany`: an `Int32Array` (zeros or any values), or something else. */
+const sizeLists = fc.oneof(
+  fc.integer({ min: 0, max: 5 }).map((n) => new Int32Array(n) as unknown),
+  fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 5 }).map((a) => Int32Array.from(a) as unknown),
+  odd,
+)
 /** Deadlines: none, past, a little ahead (bounds a wait), signals, or wrong. */
 const expires = fc.oneof(
   fc.constantFrom<unknown>(undefined, null, 0, -1, 'soon', Number.NaN),
@@ -162,9 +170,13 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   on('recv', argsOf(buffers, lengths, expires), STREAMS),
   on('sendall', argsOf(buffers, lengths, expires), STREAMS),
   on('recvall', argsOf(buffers, lengths, expires), STREAMS),
+  on('sendv', argsOf(bufferLists, expires), STREAMS),
+  on('sendall', argsOf(bufferLists, lengths, expires), STREAMS),
   on('shutdown', argsOf(names), STREAMS),
   on('send', argsOf(buffers, lengths, hosts, ports, expires), DATAGRAMS),
   on('recv', argsOf(buffers, lengths, fc.constantFrom<unknown>(null, undefined, 'from'), expires), DATAGRAMS),
+  on('recvmany', argsOf(bufferLists, sizeLists, fc.constantFrom<unknown>(null, undefined, 'froms'), expires), DATAGRAMS),
+  on('sendmany', argsOf(bufferLists, sizeLists, lengths, hosts, ports, expires), DATAGRAMS),
   on('disconnect', fc.constant([]), DATAGRAMS),
   on('setopt', argsOf(names, values)),
   on('getopt', argsOf(names)),
@@ -176,9 +188,10 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
 /** Unix sockets bind and send to paths, never to host names (which would create files). */
 function forKind(call: Call, pathArgs: unknown[]): unknown[] {
   if (call.kind !== 'tcpUnix' && call.kind !== 'udpUnix') return call.args
-  if (!['bind', 'listen', 'connect', 'send'].includes(call.method)) return call.args
+  if (!['bind', 'listen', 'connect', 'send', 'sendmany'].includes(call.method)) return call.args
   const args = [...call.args]
-  const at = call.method === 'send' ? 2 : call.method === 'listen' && typeof args[0] === 'number' ? 1 : 0
+  const at =
+    call.method === 'send' ? 2 : call.method === 'sendmany' ? 3 : call.method === 'listen' && typeof args[0] === 'number' ? 1 : 0
   if (typeof args[at] === 'string' || args[at] === false) args[at] = pathArgs[0]
   return args
 }
@@ -299,6 +312,7 @@ async function run(call: Call, unixPath: unknown): Promise<void> {
     if (call.kind !== null) self = await target(call.kind, opened)
     const args = forKind(call, [unixPath])
     if (call.method === 'recv' && DATAGRAMS.includes(call.kind as Kind) && args[2] === 'from') args[2] = socket.sockaddr()
+    if (call.method === 'recvmany' && args[2] === 'froms' && Array.isArray(args[0])) args[2] = args[0].map(() => socket.sockaddr())
     const method = (self as Record<string, (...a: unknown[]) => unknown>)[call.method]!
     let result: unknown
     try {

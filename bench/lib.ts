@@ -1,5 +1,7 @@
-// Helpers shared by the benchmark drivers (run.ts, timers.ts): options,
-// CPU pinning, child processes and statistics.
+// Helpers shared by the benchmark drivers (run.ts, timers.ts, threads.ts,
+// bulk.ts, accept.ts, udp.ts): options, CPU pinning, child processes, one
+// server measured under a native load, interleaved repetitions and
+// statistics.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -264,13 +266,26 @@ export interface Rate {
  * count the time spent waiting for a CPU that other work holds.
  */
 export function cpuNanos(pid: number | undefined): number | undefined {
+  return schedStat(pid)?.cpuNs
+}
+
+/**
+ * The scheduler's account of process `pid`'s threads, summed (Linux:
+ * /proc/<pid>/task/<tid>/schedstat): nanoseconds on a CPU, and nanoseconds
+ * runnable but waiting for a CPU that other work held (which shows how much
+ * a shared machine held a server back).
+ */
+export function schedStat(pid: number | undefined): { cpuNs: number; waitNs: number } | undefined {
   if (pid === undefined) return undefined
   try {
-    let total = 0
+    let cpuNs = 0
+    let waitNs = 0
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')
+      cpuNs += Number(onCpu)
+      waitNs += Number(waiting)
     }
-    return total
+    return { cpuNs, waitNs }
   } catch {
     return undefined
   }
@@ -291,4 +306,262 @@ export function kilo(rate: number): string {
 /** The 1-minute load average (0 where the OS has none). */
 export function load(): number {
   return Number(os.loadavg()[0].toFixed(2))
+}
+
+/**
+ * A long-running child that prints its port first and then answers each
+ * line written to its stdin with one line on stdout (`report`, as
+ * bench/servers/threads-report.js and the native tools' `answer_reports`
+ * speak it).
+ */
+export class LineChild {
+  private lines: string[] = []
+  private waiting: ((line: string) => void)[] = []
+  readonly child: ChildProcess
+  constructor(command: string, args: string[]) {
+    this.child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+    let out = ''
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+      for (let end = out.indexOf('\n'); end >= 0; end = out.indexOf('\n')) {
+        const line = out.slice(0, end).trim()
+        out = out.slice(end + 1)
+        const waiter = this.waiting.shift()
+        if (waiter) waiter(line)
+        else this.lines.push(line)
+      }
+    })
+  }
+  nextLine(timeoutMs = 30_000): Promise<string> {
+    const line = this.lines.shift()
+    if (line !== undefined) return Promise.resolve(line)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('child: no answer')), timeoutMs)
+      this.waiting.push((l) => {
+        clearTimeout(timer)
+        resolve(l)
+      })
+    })
+  }
+  /** The port the child printed first. */
+  async port(): Promise<number> {
+    const line = await this.nextLine()
+    const port = Number(line)
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`printed ${line}, not a port`)
+    return port
+  }
+  /** Writes `question` as a line and parses the JSON line that answers it. */
+  async ask<T>(question: string): Promise<T> {
+    this.child.stdin!.write(`${question}\n`)
+    return JSON.parse(await this.nextLine()) as T
+  }
+  stop(): Promise<void> {
+    return stopChild(this.child)
+  }
+}
+
+/** What a native load generator prints last: its count in the measured window, and the window. */
+export interface LoadResult {
+  seconds: number
+  [count: string]: number
+}
+
+/** One server measured under one load: the load's result and the server's CPU time over the window. */
+export interface LoadRun<T extends LoadResult> {
+  result: T
+  /** The server's on-CPU nanoseconds in the measured window (undefined where not measurable). */
+  cpuNs: number | undefined
+  /** The server's nanoseconds waiting for a CPU in that window (see {@link schedStat}). */
+  waitNs: number | undefined
+}
+
+/**
+ * Starts `server` (which prints its port) pinned to CPU 0, runs the load
+ * generator `load(port)` pinned to CPU 1 to its end, and reads the
+ * server's CPU time when the load prints `measuring` and when it prints
+ * its result: the echo, bulk and accept measurements.
+ */
+export async function underLoad<T extends LoadResult>(
+  server: [string, string[]],
+  load: (port: number) => [string, string[]],
+): Promise<LoadRun<T>> {
+  // taskset execs the server: the child's pid is the server's.
+  const { child, firstLine } = await startChild(...pinned(0, ...server))
+  try {
+    const port = Number(firstLine)
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`${server[1].join(' ')} printed ${firstLine}, not a port`)
+    let from: ReturnType<typeof schedStat>
+    let to: ReturnType<typeof schedStat>
+    const result = await runJson<T>(...pinned(1, ...load(port)), (line) => {
+      if (line === 'measuring') from = schedStat(child.pid)
+      else to = schedStat(child.pid)
+    })
+    const both = from !== undefined && to !== undefined
+    return { result, cpuNs: both ? to!.cpuNs - from!.cpuNs : undefined, waitNs: both ? to!.waitNs - from!.waitNs : undefined }
+  } finally {
+    await stopChild(child)
+  }
+}
+
+/** Median and range of repeated measurements. */
+export interface Spread {
+  median: number
+  min: number
+  max: number
+  /** Every run, in the order measured. */
+  runs: number[]
+}
+
+export function spread(values: number[], digits = 3): Spread {
+  const r = (v: number): number => Number(v.toFixed(digits))
+  return { median: r(median(values)), min: r(Math.min(...values)), max: r(Math.max(...values)), runs: values.map(r) }
+}
+
+/**
+ * Runs `measure` for every variant `reps` times, the variants taking turns
+ * within each repetition and the first one rotating, so that drifting
+ * machine load hits them alike. Returns each variant's runs, by name.
+ */
+export async function interleave<V extends { name: string }, R>(
+  variants: readonly V[],
+  reps: number,
+  measure: (variant: V) => Promise<R>,
+  log: (variant: V, rep: number, run: R) => void,
+): Promise<Map<string, R[]>> {
+  const runs = new Map<string, R[]>(variants.map((v) => [v.name, []]))
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(k + rep) % variants.length]
+      const run = await measure(variant)
+      runs.get(variant.name)!.push(run)
+      log(variant, rep, run)
+    }
+  }
+  return runs
+}
+
+/** One run of a rate part: the rate, the server's CPU µs per operation, and any other figures. */
+export interface Measured {
+  rate: number
+  cpuUs: number | undefined
+  extra?: Record<string, number>
+}
+
+/**
+ * The share of a measured window the server spent waiting for a CPU that
+ * other processes held (0 where unknown): a rate measured while it is
+ * high says more about the machine than about the server.
+ */
+export function queuedShare(waitNs: number | undefined, seconds: number): number {
+  return waitNs === undefined ? 0 : waitNs / 1e9 / seconds
+}
+
+/** The {@link rateTable} column of {@link queuedShare}, which every rate part reports as `queued`. */
+export const QUEUED: ExtraColumn = { key: 'queued', label: 'queued', format: (x) => `${(x * 100).toFixed(0)}%` }
+
+/**
+ * A rate part (bulk, accept, udp): for each group (a direction, a mode),
+ * every variant measured `reps` times, interleaved ({@link interleave});
+ * one row per group and variant with medians and ranges. `log` gets a
+ * line per run (`describe` formats its figures).
+ */
+export async function ratePart<G extends string, V extends { name: string }>(options: {
+  groups: readonly G[]
+  variants: (group: G) => readonly V[]
+  reps: number
+  measure: (group: G, variant: V) => Promise<Measured>
+  describe: (run: Measured) => string
+  log: (line: string) => void
+}): Promise<RateRow[]> {
+  const rows: RateRow[] = []
+  for (const group of options.groups) {
+    const variants = options.variants(group)
+    const runs = await interleave(
+      variants,
+      options.reps,
+      (variant) => options.measure(group, variant),
+      (variant, rep, run) => options.log(`  ${group}, rep ${rep + 1}/${options.reps}, ${variant.name}: ${options.describe(run)}`),
+    )
+    for (const variant of variants) {
+      const list = runs.get(variant.name)!
+      const costs = list.map((r) => r.cpuUs)
+      const extraKeys = Object.keys(list[0].extra ?? {})
+      rows.push({
+        group,
+        server: variant.name,
+        rate: spread(list.map((r) => r.rate)),
+        cpu_us: costs.every((c) => c !== undefined) ? spread(costs as number[]) : null,
+        ...(extraKeys.length > 0 && {
+          extra: Object.fromEntries(extraKeys.map((k) => [k, spread(list.map((r) => r.extra![k]))])),
+        }),
+      })
+    }
+  }
+  return rows
+}
+
+/** A rate and the server's CPU time per operation, per variant: one table row. */
+export interface RateRow {
+  /** What was measured (a direction, a mode), or '' when there is one. */
+  group: string
+  server: string
+  rate: Spread
+  /** Server CPU microseconds per operation. */
+  cpu_us: Spread | null
+  /** Anything else the part reports per run (e.g. datagrams the peer sent). */
+  extra?: Record<string, Spread>
+}
+
+/** A server a rate table compares each row with: `label` in the header, `server(group)` the row's name. */
+export interface Baseline {
+  label: string
+  server: (group: string) => string
+}
+
+/** The same server in every group. */
+export function baseline(server: string): Baseline {
+  return { label: server, server: () => server }
+}
+
+/** A further column of a rate table, from {@link RateRow.extra}. */
+export interface ExtraColumn {
+  key: string
+  label: string
+  format: (value: number) => string
+}
+
+/**
+ * The table of a rate part: per group, each server's median rate with its
+ * range, its median CPU time per operation with its range, both as ratios
+ * to each baseline server of the group (rate: server / baseline; CPU:
+ * baseline / server, so above 1 = cheaper than the baseline), then any
+ * extra columns (medians).
+ */
+export function rateTable(
+  rows: RateRow[],
+  units: { rate: string; cpu: string; format?: (rate: number) => string },
+  baselines: Baseline[],
+  extras: ExtraColumn[] = [],
+): string {
+  const fmt = units.format ?? ((x: number): string => x.toFixed(0))
+  const header = ['', 'server', units.rate, 'range', `CPU ${units.cpu}`, 'range']
+  for (const b of baselines) header.push(`rate/${b.label}`, `CPU ${b.label}/x`)
+  for (const e of extras) header.push(e.label)
+  const lines = [header]
+  for (const row of rows) {
+    const cpu = row.cpu_us
+    const cells = [row.group, row.server, fmt(row.rate.median), `${fmt(row.rate.min)}–${fmt(row.rate.max)}`]
+    cells.push(cpu ? cpu.median.toFixed(2) : '—', cpu ? `${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}` : '')
+    for (const b of baselines) {
+      const base = rows.find((r) => r.group === row.group && r.server === b.server(row.group))
+      cells.push(base ? (row.rate.median / base.rate.median).toFixed(2) : '—')
+      cells.push(base?.cpu_us && cpu ? (base.cpu_us.median / cpu.median).toFixed(2) : '—')
+    }
+    for (const e of extras) {
+      const value = row.extra?.[e.key]
+      cells.push(value ? e.format(value.median) : '—')
+    }
+    lines.push(cells)
+  }
+  return table(lines)
 }

@@ -32,7 +32,11 @@
 //                     socket2 (shared listener, SO_REUSEPORT, shared
 //                     poller) and node:net cluster (results: threads.json)
 //   --workers L       BENCH_WORKERS      worker counts of the threads benchmark (1,2)
-// Results: bench/results/latest.json.
+//   --no-bulk, --bulk-only       single-stream throughput, both directions (bench/bulk.ts)
+//   --no-accept, --accept-only   connections accepted per second (bench/accept.ts)
+//   --no-udp, --udp-only         UDP datagrams per second, receive and send (bench/udp.ts)
+// Results: bench/results/latest.json; a run of only bulk/accept/udp parts
+// writes bench/results/<parts>.json (e.g. bulk-accept-udp.json) instead.
 //
 // The socket2 processes load a private copy of the release addon
 // (.bench/socket2-release.node), not the shared one next to dist/binding.js,
@@ -43,15 +47,41 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
-import { type Rate, ROOT, canPin, cpuNanos, hasFlag, interleaved, kilo, load, median, numberOption } from './lib'
-import { parseCommandLine, pinned, plainNodeScript, runJson, runOrThrow, stringOption, table } from './lib'
-import { useReleaseAddon, withServer } from './lib'
+import {
+  ROOT,
+  type Rate,
+  type RateRow,
+  canPin,
+  cpuNanos,
+  hasFlag,
+  interleaved,
+  kilo,
+  load,
+  median,
+  numberOption,
+  parseCommandLine,
+  pinned,
+  plainNodeScript,
+  runJson,
+  runOrThrow,
+  stringOption,
+  table,
+  useReleaseAddon,
+  withServer,
+} from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type IdleResult, idleTable, runIdle } from './idle'
+import { acceptTable, runAccept } from './accept'
+import { bulkTable, runBulk } from './bulk'
+import { runUdp, udpTable } from './udp'
 import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
+
+/** The parts with a rate and a CPU cost per operation against native references. */
+const NEW_PARTS = ['bulk', 'accept', 'udp'] as const
+type NewPart = (typeof NEW_PARTS)[number]
 
 interface Server {
   name: string
@@ -197,8 +227,11 @@ npm run bench -- [options]      (node --import tsx bench/run.ts [options])
   --no-build        skip building the bench crate and the addon
   --workers L       worker counts of the threads benchmark (BENCH_WORKERS, 1,2)
   --no-fairness --no-idle --no-timers --no-threads              skip a part
+  --no-bulk --no-accept --no-udp
   --fairness-only --idle-only --timers-only --threads-only      run one part
-                    (--threads-only writes bench/results/threads.json)
+  --bulk-only --accept-only --udp-only                          (several -only flags run those parts)
+                    (--threads-only writes bench/results/threads.json; bulk/accept/udp
+                    parts alone write bench/results/<parts>.json, e.g. bulk-udp.json)
   --help            this text
 
 Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
@@ -214,10 +247,14 @@ async function main(): Promise<void> {
       'no-idle',
       'no-timers',
       'no-threads',
+      'no-bulk',
+      'no-accept',
+      'no-udp',
       'fairness-only',
       'idle-only',
       'timers-only',
       'threads-only',
+      ...NEW_PARTS.map((part) => `${part}-only`),
     ],
   )
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 1)
@@ -228,7 +265,10 @@ async function main(): Promise<void> {
   const fairnessOnly = hasFlag('fairness-only')
   const idleOnly = hasFlag('idle-only')
   const threadsOnly = hasFlag('threads-only')
-  const only = timersOnly || fairnessOnly || idleOnly || threadsOnly
+  const newOnly = NEW_PARTS.filter((part) => hasFlag(`${part}-only`))
+  const only = timersOnly || fairnessOnly || idleOnly || threadsOnly || newOnly.length > 0
+  /** Whether a bulk/accept/udp part runs: named by an -only flag, or not skipped in a full run. */
+  const runs = (part: NewPart): boolean => newOnly.includes(part) || (!only && !hasFlag(`no-${part}`))
   const build = !hasFlag('no-build')
   if (build) {
     console.error('building the bench crate and the addon (release)...')
@@ -269,6 +309,22 @@ async function main(): Promise<void> {
     console.error(`threads: ${workerCounts.join('/')} workers, 64 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     threads = await runThreads({ warmup, duration, reps, connections: 64, workerCounts, log: (line) => console.error(line) })
   }
+  const rateParts = { warmup, duration, reps, log: (line: string) => console.error(line) }
+  let bulk: RateRow[] | undefined
+  if (runs('bulk')) {
+    console.error(`bulk: one connection each way, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    bulk = await runBulk(rateParts)
+  }
+  let accept: RateRow[] | undefined
+  if (runs('accept')) {
+    console.error(`accept: ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    accept = await runAccept(rateParts)
+  }
+  let udp: RateRow[] | undefined
+  if (runs('udp')) {
+    console.error(`udp: 64-byte datagrams, receive and send, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    udp = await runUdp(rateParts)
+  }
   const loadAfter = load()
 
   const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
@@ -279,6 +335,9 @@ async function main(): Promise<void> {
   if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
   if (timers !== undefined) console.log(`\ntimers: echo pair with pending deadlines\n${timersTable(timers)}`)
   if (threads !== undefined) console.log(`\nthreads: 64-byte echo, 64 connections, N workers on one port\n${threadsTable(threads)}`)
+  if (bulk !== undefined) console.log(`\nbulk: single-stream throughput over loopback TCP\n${bulkTable(bulk)}`)
+  if (accept !== undefined) console.log(`\naccept: connections accepted, read and closed per second\n${acceptTable(accept)}`)
+  if (udp !== undefined) console.log(`\nudp: 64-byte datagrams per second\n${udpTable(udp)}`)
 
   const report = {
     date: new Date().toISOString(),
@@ -295,11 +354,16 @@ async function main(): Promise<void> {
     idle: idle ?? null,
     timers: timers ?? null,
     threads: threads ?? null,
+    bulk: bulk ?? null,
+    accept: accept ?? null,
+    udp: udp ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })
-  // A threads-only run leaves the full suite's results alone.
-  const file = threadsOnly ? 'threads.json' : 'latest.json'
+  // A threads-only run, or one of only the bulk/accept/udp parts, leaves
+  // the full suite's results alone.
+  const onlyNew = newOnly.length > 0 && !(timersOnly || fairnessOnly || idleOnly || threadsOnly)
+  const file = threadsOnly ? 'threads.json' : onlyNew ? `${newOnly.join('-')}.json` : 'latest.json'
   writeFileSync(path.join(out, file), `${JSON.stringify(report, null, 2)}\n`)
   console.log(`\nwritten: bench/results/${file}`)
 }

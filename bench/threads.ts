@@ -20,11 +20,10 @@
 // --workers 1,2. Results: bench/results/threads.json (also when run from
 // bench/run.ts with --threads-only; inside the full suite, latest.json).
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 
-import { ROOT, type Rate, cpuNanos, kilo, load, median, numberOption, runJson, stringOption, table } from './lib'
+import { LineChild, ROOT, type Rate, cpuNanos, kilo, load, median, numberOption, runJson, stringOption, table } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
@@ -61,47 +60,11 @@ interface Report {
 }
 
 /** A server child answering `report` lines (bench/servers/threads-report.js). */
-class Server {
-  private lines: string[] = []
-  private waiting: ((line: string) => void)[] = []
-  readonly child: ChildProcess
-  constructor(command: string, args: string[]) {
-    this.child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
-    let out = ''
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-      for (let end = out.indexOf('\n'); end >= 0; end = out.indexOf('\n')) {
-        const line = out.slice(0, end).trim()
-        out = out.slice(end + 1)
-        const waiter = this.waiting.shift()
-        if (waiter) waiter(line)
-        else this.lines.push(line)
-      }
-    })
-  }
-  nextLine(timeoutMs = 30_000): Promise<string> {
-    const line = this.lines.shift()
-    if (line !== undefined) return Promise.resolve(line)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server: no answer')), timeoutMs)
-      this.waiting.push((l) => {
-        clearTimeout(timer)
-        resolve(l)
-      })
-    })
-  }
+class Server extends LineChild {
   async report(): Promise<{ report: Report; cpuNs: number }> {
-    this.child.stdin!.write('report\n')
-    const report = JSON.parse(await this.nextLine()) as Report
+    const report = await this.ask<Report>('report')
     const cpuNs = report.pids.reduce((sum, pid) => sum + (cpuNanos(pid) ?? NaN), 0)
     return { report, cpuNs }
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve())
-      this.child.kill('SIGTERM')
-    })
   }
 }
 

@@ -10,7 +10,7 @@ import { AddrInfo, type Family, type Host, type Port, type Protocol, resolveFor 
 import type { SocketDescriptor } from './descriptor.js'
 import { CLOSED, type Fail, OK_TRUE, type Result, fail, failWith } from './result.js'
 import { Socket, openSocket, pickEntry } from './socket.js'
-import { type Expires, Io, checkBuffer, checkExpires, expiresOf, transfer } from './transfer.js'
+import { type Expires, Io, checkBuffer, checkBuffers, checkExpires, expiresOf, transfer } from './transfer.js'
 
 /**
  * A socket address (IPv4, IPv6 or Unix), held in Rust; empty until a
@@ -51,6 +51,46 @@ void ((ours: SockAddr): NativeSockAddr => ours)
 const nativeSend = native.send
 const nativeSendTo = native.sendTo
 const nativeRecvFrom = native.recvFrom
+const nativeRecvMany = native.recvMany
+const nativeSendMany = native.sendMany
+/** The most datagrams one `recvmany`/`sendmany` call moves (one `recvmmsg(2)`/`sendmmsg(2)`). */
+export const BATCH_MAX: number = native.BATCH_MAX
+
+/** The checked arguments of a `recvmany` (what the native call needs besides the buffers). */
+interface RecvMany {
+  readonly total: number
+  readonly sizes: Int32Array
+  readonly froms: SockAddr[] | null
+}
+
+/** The checked arguments of a `sendmany`. */
+interface SendMany {
+  readonly total: number
+  readonly sizes: Int32Array | null
+  readonly to: SockAddr | null
+  readonly tos: SockAddr[] | null
+}
+
+const recvMany = (id: number, bufs: Uint8Array[], count: number, a: RecvMany): number =>
+  nativeRecvMany(id, bufs, count, a.total, a.sizes, a.froms)
+
+const sendMany = (id: number, bufs: Uint8Array[], count: number, a: SendMany): number =>
+  nativeSendMany(id, bufs, count, a.total, a.sizes, a.to, a.tos)
+
+/** Throws unless `list` is an array of at least `count` `SockAddr`s. */
+function checkAddrs(list: unknown, count: number, name: string): asserts list is SockAddr[] {
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of addresses made by socket.sockaddr()`)
+  if (list.length < count) throw new RangeError(`${name} must hold at least ${count} addresses, got ${list.length}`)
+  for (let i = 0; i < count; i++) {
+    if (!(list[i] instanceof native.SockAddr)) throw new TypeError(`${name}[${i}] must be an address made by socket.sockaddr()`)
+  }
+}
+
+/** Throws unless `sizes` is an `Int32Array` of at least `count` entries. */
+function checkSizes(sizes: unknown, count: number): asserts sizes is Int32Array {
+  if (!(sizes instanceof Int32Array)) throw new TypeError('sizes must be an Int32Array')
+  if (sizes.length < count) throw new RangeError(`sizes must hold at least ${count} entries, got ${sizes.length}`)
+}
 
 /**
  * `socket.sockaddr()`: an empty address for `recv` to fill with each
@@ -133,6 +173,80 @@ export class DatagramSocket extends Socket {
   }
 
   /**
+   * Receives up to `bufs.length` datagrams at once (at most
+   * `socket.BATCH_MAX` per call; `recvmmsg(2)` on Linux), datagram `i` into
+   * `bufs[i]`, its length into `sizes[i]` (-1 when it was longer than
+   * `bufs[i]`: truncated, `bufs[i]` holds its start), its sender into
+   * `froms[i]` when `froms` is given. Waits until at least one is queued;
+   * returns how many came. Allocates nothing per datagram.
+   */
+  recvmany(bufs: readonly Uint8Array[], sizes: Int32Array, froms?: readonly SockAddr[] | null, expires?: Expires): Promise<Result<number>> {
+    const count = Math.min(bufs?.length, BATCH_MAX)
+    const total = checkBuffers(bufs, count)
+    checkSizes(sizes, bufs.length)
+    if (froms !== undefined && froms !== null) checkAddrs(froms, bufs.length, 'froms')
+    checkExpires(expires)
+    const args: RecvMany = { total, sizes, froms: (froms as SockAddr[] | undefined) ?? null }
+    return transfer(this.state, Io.DatagramRead, recvMany, bufs as Uint8Array[], count, args, expiresOf(expires))
+  }
+
+  /**
+   * Sends `count` datagrams at once (default: all of `bufs`; at most
+   * `socket.BATCH_MAX` per call; `sendmmsg(2)` on Linux): `bufs[i][0..sizes[i]]`
+   * (`sizes` `null`: all of `bufs[i]`), to the connected peer, to one
+   * address (`SockAddr`, `AddrInfo`, or `host, port` as for {@link send}),
+   * or to `tos[i]` each (an array of `SockAddr`s). Waits while the socket
+   * buffer is full; returns how many datagrams went out, which may be fewer
+   * than `count`: send the rest again (a failed datagram is reported by
+   * the next call, which starts with it).
+   */
+  sendmany(bufs: readonly Uint8Array[], sizes?: Int32Array | null, count?: number | null, expires?: Expires): Promise<Result<number>>
+  sendmany(
+    bufs: readonly Uint8Array[],
+    sizes: Int32Array | null | undefined,
+    count: number | null | undefined,
+    to: SockAddr | AddrInfo | readonly SockAddr[],
+    expires?: Expires,
+  ): Promise<Result<number>>
+  sendmany(
+    bufs: readonly Uint8Array[],
+    sizes: Int32Array | null | undefined,
+    count: number | null | undefined,
+    host: string,
+    port?: Port,
+    expires?: Expires,
+  ): Promise<Result<number>>
+  sendmany(bufs: readonly Uint8Array[], sizes?: Int32Array | null, count?: number | null, ...args: unknown[]): Promise<Result<number>> {
+    const wanted = checkCount(count, bufs)
+    const n = Math.min(wanted, BATCH_MAX)
+    const total = checkBuffers(bufs, n)
+    if (sizes !== undefined && sizes !== null) {
+      checkSizes(sizes, wanted)
+      for (let i = 0; i < wanted; i++) {
+        if (sizes[i] < 0 || sizes[i] > bufs[i].length) {
+          throw new RangeError(`sizes[${i}] must be from 0 to bufs[${i}].length (${bufs[i].length}), got ${sizes[i]}`)
+        }
+      }
+    }
+    const [to, port, expires] = this.destinationArgs(args, true)
+    checkExpires(expires)
+    const deadline = expiresOf(expires as Expires | undefined)
+    const send = (target: SockAddr | null, tos: SockAddr[] | null): Promise<Result<number>> => {
+      const a: SendMany = { total, sizes: sizes ?? null, to: target, tos }
+      return transfer(this.state, Io.DatagramWrite, sendMany, bufs as Uint8Array[], n, a, deadline)
+    }
+    if (to === undefined || to === null) return send(null, null)
+    if (Array.isArray(to)) {
+      checkAddrs(to, wanted, 'to')
+      return send(null, to)
+    }
+    const found = this.resolve(to as Destination, port)
+    if (found instanceof Promise) return found.then((r) => (r[1] !== undefined ? r : send(r[0], null)))
+    if (isFail(found)) return Promise.resolve(found)
+    return send(found, null)
+  }
+
+  /**
    * Sets the only peer (`connect(2)`): `send` without an address goes
    * there, and datagrams from anyone else are dropped. Connecting again
    * changes the peer; {@link disconnect} removes it. Never waits (except to
@@ -204,6 +318,17 @@ export class DatagramSocket extends Socket {
     if (entry === null) return failWith('address_not_available')
     return [sockaddr(entry)]
   }
+}
+
+/** The datagrams a `sendmany` sends: `count`, or all of `bufs`. */
+function checkCount(count: unknown, bufs: readonly Uint8Array[]): number {
+  if (!Array.isArray(bufs)) throw new TypeError('bufs must be an array of Uint8Arrays or Buffers')
+  if (count === undefined || count === null) return bufs.length
+  if (typeof count !== 'number') throw new TypeError('count must be a number')
+  if (!Number.isInteger(count) || count < 1 || count > bufs.length) {
+    throw new RangeError(`count must be an integer from 1 to bufs.length (${bufs.length}), got ${count}`)
+  }
+  return count
 }
 
 function isFail(found: SockAddr | Fail): found is Fail {

@@ -36,10 +36,13 @@ import {
   whenFdReleased,
 } from './scheduler.js'
 import {
+  BYTES,
   type Expires,
   Io,
+  type Resume,
   type Transferred,
   checkBuffer,
+  checkBuffers,
   checkExpires,
   expiresOf,
   moveAll,
@@ -55,6 +58,20 @@ const WOULD_BLOCK = native.WOULD_BLOCK
 const nativeSend = native.send
 const nativeRecv = native.recv
 const isOutOfResources = native.isOutOfResources
+const nativeSendv = native.sendv
+
+/** The buffers of a vectored send, checked: `total` bytes in `bufs`. */
+interface Vectored {
+  readonly bufs: readonly Uint8Array[]
+  readonly total: number
+}
+
+/** `sendmsg(2)` of the vector's bytes from `skip` on, at most `len` of them. */
+const sendVectored = (id: number, v: Vectored, len: number, skip: number): number =>
+  nativeSendv(id, v.bufs as Uint8Array[], v.bufs.length, v.total, skip, len)
+
+/** A vectored `sendall` goes on with the same buffers, skipping what went out. */
+const VECTORED: Resume<Vectored, number> = { at: (v) => v, extra: (done) => done }
 
 /** Closes sockets nobody closed once they are garbage-collected. */
 const collector = new FinalizationRegistry<SocketState>((state) => {
@@ -398,19 +415,50 @@ export class TcpSocket extends Socket {
   }
 
   /**
+   * Sends several buffers as one stream write (`sendmsg(2)`/`writev`; a
+   * header and a body in one system call), waiting while the socket buffer
+   * is full. Returns how many bytes were sent, which may be fewer than all
+   * (as for {@link send}).
+   */
+  sendv(bufs: readonly Uint8Array[], expires?: Expires): Promise<Result<number>> {
+    const total = checkBuffers(bufs, bufs?.length)
+    checkExpires(expires)
+    return transfer(this.state, Io.StreamWrite, sendVectored, { bufs, total }, total, 0, expiresOf(expires))
+  }
+
+  /**
    * Sends all `len` bytes of `buf` (default: all of it), as many `send(2)`
    * calls as it takes: `[true]`, or `[null, err, code, sent]` with the count
-   * that went out before the failure (timeout, abort, reset, close).
+   * that went out before the failure (timeout, abort, reset, close). An
+   * array of buffers goes out as their concatenation, vectored
+   * ({@link sendv}); `len` then counts from the first buffer's start.
    *
    * @example
    * ```ts
    * const [, err, , sent] = await s.sendall(body, body.length, socket.clock() + 10)
+   * await s.sendall([header, body])   // one writev where the kernel takes it all
    * ```
    */
-  sendall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
+  sendall(buf: Uint8Array | readonly Uint8Array[], len?: number | null, expires?: Expires): Promise<Transferred> {
+    if (Array.isArray(buf)) return this.sendallVectored(buf as readonly Uint8Array[], len, expires)
     const total = checkBuffer(buf, len)
     checkExpires(expires)
-    return moveAll(this.state, Io.StreamWrite, nativeSend, buf, total, expiresOf(expires))
+    return moveAll(this.state, Io.StreamWrite, nativeSend, buf as Uint8Array, total, expiresOf(expires), BYTES)
+  }
+
+  private sendallVectored(bufs: readonly Uint8Array[], len: number | null | undefined, expires: Expires | undefined): Promise<Transferred> {
+    const all = checkBuffers(bufs, bufs.length)
+    let total = all
+    if (len !== undefined && len !== null) {
+      if (typeof len !== 'number') throw new TypeError('len must be a number')
+      if (!Number.isInteger(len) || len < 0 || len > all) {
+        throw new RangeError(`len must be an integer from 0 to the buffers' total length (${all}), got ${len}`)
+      }
+      total = len
+    }
+    checkExpires(expires)
+    const vector: Vectored = { bufs, total: all }
+    return moveAll(this.state, Io.StreamWrite, sendVectored, vector, total, expiresOf(expires), VECTORED)
   }
 
   /**
@@ -427,7 +475,7 @@ export class TcpSocket extends Socket {
   recvall(buf: Uint8Array, len?: number | null, expires?: Expires): Promise<Transferred> {
     const total = checkBuffer(buf, len, 1)
     checkExpires(expires)
-    return moveAll(this.state, Io.StreamRead, nativeRecv, buf, total, expiresOf(expires))
+    return moveAll(this.state, Io.StreamRead, nativeRecv, buf, total, expiresOf(expires), BYTES)
   }
 
   /**

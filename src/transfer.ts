@@ -34,6 +34,24 @@ export function checkBuffer(buf: unknown, maxlen: unknown, min = 0): number {
   return len
 }
 
+/**
+ * Throws unless `bufs` is a non-empty array of byte arrays (none detached);
+ * returns the total length of the first `count` (what the native call
+ * checks again to find one detached while the call waited).
+ */
+export function checkBuffers(bufs: unknown, count: number): number {
+  if (!Array.isArray(bufs)) throw new TypeError('bufs must be an array of Uint8Arrays or Buffers')
+  if (bufs.length === 0) throw new RangeError('bufs must hold at least one buffer')
+  let total = 0
+  for (let i = 0; i < bufs.length; i++) {
+    const buf: unknown = bufs[i]
+    if (!(buf instanceof Uint8Array)) throw new TypeError(`bufs[${i}] must be a Uint8Array or Buffer`)
+    if (buf.length === 0 && isDetached(buf)) throw new TypeError(`bufs[${i}] is detached (its ArrayBuffer was transferred)`)
+    if (i < count) total += buf.length
+  }
+  return total
+}
+
 function isDetached(buf: Uint8Array): boolean {
   if (buf.buffer.byteLength !== 0) return false
   try {
@@ -79,45 +97,66 @@ export type Transferred =
   | [value: true, err?: undefined, code?: undefined, transferred?: undefined]
   | [value: null, err: ErrorName, code: number | undefined, transferred: number]
 
-/** Moves `buf[0..total]` through `transfer` until done, EOF or an error. */
-export function moveAll(
+/**
+ * How {@link moveAll} goes on after a partial transfer: the buffer and the
+ * extra argument for the call that moves the rest, `done` bytes in.
+ */
+export interface Resume<B, A> {
+  at(buf: B, done: number): B
+  extra(done: number): A
+}
+
+/** One byte array: the rest is a view past what moved (made only after a partial transfer). */
+export const BYTES: Resume<Uint8Array, undefined> = {
+  at: (buf, done) => (done === 0 ? buf : buf.subarray(done)),
+  extra: () => undefined,
+}
+
+/**
+ * Moves `total` bytes of `buf` through `transfer` until done, EOF or an
+ * error; `resume` says how to go on after a partial transfer ({@link BYTES}
+ * for one byte array).
+ */
+export function moveAll<B, A>(
   state: SocketState,
   io: Io,
-  call: TransferCall<undefined>,
-  buf: Uint8Array,
+  call: TransferCall<A, B>,
+  buf: B,
   total: number,
   expires: Deadline,
+  resume: Resume<B, A>,
 ): Promise<Transferred> {
   // The common case, everything in one call on a ready socket, settles here
   // without an async function; the loop below takes over otherwise.
   if (total > 0 && !state.closed && isReady(state, io)) {
-    const n = call(state.id, buf, total, undefined)
+    const n = call(state.id, buf, total, resume.extra(0))
     if (n === total) return completed(OK_TRUE)
     if (n === WOULD_BLOCK) markBlocked(state, io)
     else if (n < 0) return completed(failedAfter(fail(n), 0))
     else if (n === 0) return completed([null, 'eof', undefined, 0])
     else {
       noteCount(state, io, n, total)
-      return moveRest(state, io, call, buf, total, n, expires)
+      return moveRest(state, io, call, buf, total, n, expires, resume)
     }
   }
-  return moveRest(state, io, call, buf, total, 0, expires)
+  return moveRest(state, io, call, buf, total, 0, expires, resume)
 }
 
 /** `moveAll` from `done` bytes on, waiting as needed. */
-async function moveRest(
+async function moveRest<B, A>(
   state: SocketState,
   io: Io,
-  call: TransferCall<undefined>,
-  buf: Uint8Array,
+  call: TransferCall<A, B>,
+  buf: B,
   total: number,
   done: number,
   expires: Deadline,
+  resume: Resume<B, A>,
 ): Promise<Transferred> {
   while (done < total) {
     // A view only after a partial transfer: the common single call allocates nothing.
-    const rest = done === 0 ? buf : buf.subarray(done)
-    const [n, err, code] = await transfer(state, io, call, rest, total - done, undefined, expires)
+    const rest = resume.at(buf, done)
+    const [n, err, code] = await transfer(state, io, call, rest, total - done, resume.extra(done), expires)
     if (err) return [null, err, code, done]
     if (n === 0) return [null, 'eof', undefined, done]
     done += n
@@ -156,7 +195,7 @@ export const Io = {
  * more argument (a peer address, or nothing). Returns a count,
  * `WOULD_BLOCK`, or a negative error code.
  */
-export type TransferCall<A> = (id: number, buf: Uint8Array, len: number, extra: A) => number
+export type TransferCall<A, B = Uint8Array> = (id: number, buf: B, len: number, extra: A) => number
 
 /**
  * The one try → WOULD_BLOCK → wait → retry path of every send and recv.
@@ -164,11 +203,11 @@ export type TransferCall<A> = (id: number, buf: Uint8Array, len: number, extra: 
  * returned without further async machinery; otherwise it waits for
  * readiness (or `expires`, or close) and tries again.
  */
-export function transfer<A>(
+export function transfer<A, B = Uint8Array>(
   state: SocketState,
   io: Io,
-  call: TransferCall<A>,
-  buf: Uint8Array,
+  call: TransferCall<A, B>,
+  buf: B,
   len: number,
   extra: A,
   expires: Deadline,
@@ -187,12 +226,12 @@ export function transfer<A>(
 }
 
 /** A {@link transfer} that had to wait: its arguments, and the retry. */
-class PendingTransfer<A> extends Waiter {
+class PendingTransfer<A, B> extends Waiter {
   constructor(
     private readonly state: SocketState,
     private readonly io: Io,
-    private readonly call: TransferCall<A>,
-    private readonly buf: Uint8Array,
+    private readonly call: TransferCall<A, B>,
+    private readonly buf: B,
     private readonly len: number,
     private readonly extra: A,
     private readonly expires: Deadline,
@@ -232,10 +271,14 @@ function markBlocked(state: SocketState, io: Io): void {
  * promise with `TypeError` (misuse found too late to throw at the call).
  */
 function transferred(state: SocketState, io: Io, n: number, len: number): Result<number> | Promise<never> {
-  if (n === DETACHED) return Promise.reject(new TypeError('buf was detached while the call waited on it'))
+  if (n === DETACHED) return Promise.reject(detachedError())
   if (n < 0) return fail(n)
   noteCount(state, io, n, len)
   return [n]
+}
+
+function detachedError(): TypeError {
+  return new TypeError('buf was detached while the call waited on it')
 }
 
 /**

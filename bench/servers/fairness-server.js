@@ -12,11 +12,14 @@
 // operations (recv or send calls of 'B'/'S' connections) that ran between
 // two ticks. On SIGTERM it prints them as one JSON line and exits.
 //
-// Usage: node bench/servers/fairness-server.js --impl socket2|net [--port N]
-// Prints the port on stdout once it accepts connections.
+// Usage: node bench/servers/fairness-server.js --impl socket2|net [--port N] [--no-ticker]
+// Prints the port on stdout once it accepts connections. `--no-ticker`
+// leaves the 1 ms timer out: the bulk benchmark (bench/bulk.ts) serves its
+// 'B'/'S' connections with this server as a plain bulk server.
 'use strict'
 
 const { portFlag } = require('./args.js')
+const { acceptEach } = require('./socket2-accept.js')
 
 const BLOCK = 64 * 1024
 const impl = process.argv.includes('--impl') ? process.argv[process.argv.indexOf('--impl') + 1] : 'socket2'
@@ -33,7 +36,7 @@ function countBulkOp() {
   bulkOpsSinceTick++
 }
 
-const ticker = setInterval(() => {
+const ticker = process.argv.includes('--no-ticker') ? undefined : setInterval(() => {
   const now = performance.now()
   // The first second is warm-up (JIT, connection set-up).
   if (ticks++ > 0) {
@@ -85,20 +88,7 @@ function serveSocket2() {
     conn.close()
   }
 
-  async function main() {
-    const [server, err] = socket.tcp()
-    if (err) throw new Error(`tcp: ${err}`)
-    const [, lerr] = await server.listen('127.0.0.1', portFlag())
-    if (lerr) throw new Error(`listen: ${lerr}`)
-    process.stdout.write(`${server.localAddr()[0].port()}\n`)
-    for (;;) {
-      const [conn, aerr] = await server.accept()
-      if (aerr === 'closed') break
-      if (aerr) continue
-      socket.newThread(serve, conn)
-    }
-  }
-  void main()
+  void acceptEach(socket, serve)
 }
 
 function serveNet() {

@@ -33,6 +33,16 @@ impl SockAddr {
     fn parts(&self) -> Option<Parts> {
         addr::parts(&self.inner)
     }
+
+    /// The address, for the batched calls (`batch.rs`).
+    pub(crate) fn inner(&self) -> &socket2::SockAddr {
+        &self.inner
+    }
+
+    /// Replaces the address (a batch's sender).
+    pub(crate) fn set(&mut self, addr: socket2::SockAddr) {
+        self.inner = addr;
+    }
 }
 
 #[napi]

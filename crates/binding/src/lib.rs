@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod addr;
+mod batch;
 mod constants;
 mod datagram;
 mod driver;

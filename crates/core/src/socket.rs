@@ -4,7 +4,7 @@
 //! [`io::ErrorKind::WouldBlock`]; waiting for readiness is the reactor's job
 //! (see [`crate::reactor`]), never this module's.
 
-use std::io::{self, Read};
+use std::io::{self, IoSlice, Read};
 use std::mem::MaybeUninit;
 
 use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Type};
@@ -140,6 +140,78 @@ pub struct Datagram {
     pub truncated: bool,
 }
 
+/// The most datagrams one [`Socket::recv_many`] or [`Socket::send_many`]
+/// moves: one `recvmmsg(2)`/`sendmmsg(2)` on Linux, whose headers (and, for
+/// `recv_many`, sender addresses) sit on the stack.
+pub const BATCH_MAX: usize = 64;
+
+/// A receive buffer as raw parts, for [`Socket::recv_many`]: buffers that
+/// come from elsewhere (JavaScript's) may overlap, which Rust references
+/// to them may not, so none is made for more than one call at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct RawBuf {
+    pub ptr: *mut u8,
+    pub len: usize,
+}
+
+impl RawBuf {
+    /// The parts of `buf`.
+    pub fn of(buf: &mut [u8]) -> RawBuf {
+        RawBuf {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+        }
+    }
+
+    /// The bytes as a slice.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must be writable bytes nothing else uses while the
+    /// slice lives.
+    pub(crate) unsafe fn slice<'a>(self) -> &'a mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: per the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+/// Where [`Socket::send_many`] sends its datagrams.
+#[derive(Clone, Copy, Debug)]
+pub enum Destinations<'a> {
+    /// The connected peer.
+    Peer,
+    /// Every datagram to one address.
+    One(&'a SockAddr),
+    /// Datagram `i` to address `i`.
+    Each(&'a [&'a SockAddr]),
+}
+
+impl Destinations<'_> {
+    /// Where datagram `i` goes (`None`: the connected peer).
+    pub fn get(&self, i: usize) -> Option<&SockAddr> {
+        match self {
+            Destinations::Peer => None,
+            Destinations::One(to) => Some(to),
+            Destinations::Each(each) => Some(each[i]),
+        }
+    }
+
+    /// How many datagrams have an address (`usize::MAX` when all have).
+    pub fn len(&self) -> usize {
+        match self {
+            Destinations::Each(each) => each.len(),
+            _ => usize::MAX,
+        }
+    }
+
+    /// True for an empty per-datagram list.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The OS error code reported with a truncated datagram (`EMSGSIZE`,
 /// `WSAEMSGSIZE`: what Windows' `recvfrom` itself fails with).
 pub const MESSAGE_TOO_LONG: i32 = sys::EMSGSIZE;
@@ -216,7 +288,7 @@ impl Socket {
     /// Runs one non-blocking call, repeated on `EINTR`, through the poller's
     /// source: where the OS needs it (IOCP under mio), a `WouldBlock` re-arms
     /// the socket's readiness.
-    fn io<T>(&self, mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    pub(crate) fn io<T>(&self, mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
         self.inner.io(|| retry(&mut call))
     }
 
@@ -306,12 +378,7 @@ impl Socket {
             self.inner
                 .recv_from_vectored(&mut [MaybeUninitSlice::new(&mut *uninit)])
         })?;
-        *from = match sender.family() {
-            // An unbound Unix sender comes with no address at all (Linux):
-            // report it as what it is, an unnamed Unix address.
-            0 if self.family == Family::Unix => SockAddr::unix("")?,
-            _ => sender,
-        };
+        *from = self.sender(sender)?;
         let truncated = flags.is_truncated();
         Ok(Datagram {
             // A truncated datagram filled the whole buffer. Say so from the
@@ -321,6 +388,75 @@ impl Socket {
             len: if truncated { buf.len() } else { len },
             truncated,
         })
+    }
+
+    /// The sender of a received datagram as the API reports it: an unbound
+    /// Unix sender comes with no address at all (Linux), which is reported
+    /// as what it is, an unnamed Unix address.
+    pub(crate) fn sender(&self, sender: SockAddr) -> io::Result<SockAddr> {
+        match sender.family() {
+            0 if self.family == Family::Unix => SockAddr::unix(""),
+            _ => Ok(sender),
+        }
+    }
+
+    /// Up to [`BATCH_MAX`] datagrams at once, datagram `i` into `bufs[i]`,
+    /// what it was into `got[i]` and its sender into `from[i]` when given
+    /// (as [`Socket::recv_from`] for each). Takes what is queued, at most
+    /// `min(bufs, got, from, BATCH_MAX)`, and returns how many; `WouldBlock`
+    /// only when none was. `recvmmsg(2)` on Linux; one `recv_from` each
+    /// elsewhere, stopping at the first that would block (an error after
+    /// the first datagram ends the batch there and is not reported).
+    /// Buffers may overlap: the OS fills them one after the other.
+    ///
+    /// # Safety
+    /// Each of `bufs` must be writable bytes that nothing else reads or
+    /// writes during the call.
+    pub unsafe fn recv_many(
+        &self,
+        bufs: &[RawBuf],
+        got: &mut [Datagram],
+        from: Option<&mut [SockAddr]>,
+    ) -> io::Result<usize> {
+        let n = bufs.len().min(got.len()).min(BATCH_MAX);
+        let n = n.min(from.as_ref().map_or(usize::MAX, |f| f.len()));
+        // SAFETY: per the contract.
+        unsafe { sys::recv_many(self, &bufs[..n], &mut got[..n], from.map(|f| &mut f[..n])) }
+    }
+
+    /// Up to [`BATCH_MAX`] datagrams at once, `bufs[i]` to `to.get(i)`:
+    /// returns how many went out; `WouldBlock` only when none did. An error
+    /// after the first datagram ends the batch without being reported: the
+    /// next call starts with the datagram that failed, and meets it again.
+    /// `sendmmsg(2)` on Linux; one `send`/`send_to` each elsewhere.
+    pub fn send_many(&self, bufs: &[IoSlice<'_>], to: Destinations<'_>) -> io::Result<usize> {
+        let n = bufs.len().min(to.len()).min(BATCH_MAX);
+        sys::send_many(self, &bufs[..n], to)
+    }
+
+    /// `sendmsg(2)` of several buffers as one stream write (`writev`;
+    /// `WSASend` on Windows): a header and a body in one system call.
+    /// Returns the bytes sent, a short count as [`Socket::send`] does.
+    pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let mut sent = self.io(|| self.inner.send_vectored_with_flags(bufs, sys::SEND_FLAGS))?;
+        if sys::SHORT_WRITE_REARMS || sent == 0 || sent >= total {
+            return Ok(sent);
+        }
+        // IOCP: send on until it blocks (see `send`).
+        let mut rest = bufs.to_vec();
+        let mut left: &mut [IoSlice<'_>] = &mut rest;
+        IoSlice::advance_slices(&mut left, sent);
+        while sent < total {
+            match self.io(|| self.inner.send_vectored_with_flags(left, sys::SEND_FLAGS)) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    sent += n;
+                    IoSlice::advance_slices(&mut left, n);
+                }
+            }
+        }
+        Ok(sent)
     }
 
     /// `sendto(2)`: one datagram to `addr`.
@@ -434,12 +570,18 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
     }
 
-    #[test]
-    fn send_to_a_reset_peer_is_an_error_not_a_signal() {
+    /// A connected TCP pair on loopback: (client, server side).
+    fn stream_pair() -> (Socket, Socket) {
         let listener = listening(None);
         let client = client_of(&listener);
         std::thread::sleep(std::time::Duration::from_millis(20));
         let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+
+    #[test]
+    fn send_to_a_reset_peer_is_an_error_not_a_signal() {
+        let (client, server) = stream_pair();
         // linger 0 turns close into a RST.
         server
             .as_socket2()
@@ -495,6 +637,89 @@ mod tests {
         let mut buf = [0; 16];
         let got = a.recv_from(&mut buf, &mut from).unwrap();
         assert_eq!(&buf[..got.len], b"next");
+    }
+
+    fn udp_pair() -> (Socket, Socket) {
+        (bound_udp(), bound_udp())
+    }
+
+    #[test]
+    fn send_many_and_recv_many_move_a_batch() {
+        let (a, b) = udp_pair();
+        let to = a.local_addr().unwrap();
+        let each = [&to, &to, &to];
+        let out = [
+            IoSlice::new(b"one"),
+            IoSlice::new(b"two!"),
+            IoSlice::new(b""),
+        ];
+        assert_eq!(b.send_many(&out, Destinations::Each(&each)).unwrap(), 3);
+        assert_eq!(b.send_many(&out[..1], Destinations::One(&to)).unwrap(), 1);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        // Six buffers, four datagrams queued: a partial batch.
+        let mut store = [[0u8; 8]; 6];
+        let bufs: Vec<RawBuf> = store.iter_mut().map(|b| RawBuf::of(b)).collect();
+        let mut got = [Datagram {
+            len: 0,
+            truncated: false,
+        }; 6];
+        let mut from: Vec<SockAddr> = (0..6).map(|_| empty_addr()).collect();
+        // SAFETY: `store`'s rows, used by nothing else meanwhile.
+        let n = unsafe { a.recv_many(&bufs, &mut got, Some(&mut from)) }.unwrap();
+        assert_eq!(n, 4);
+        let lens: Vec<usize> = got[..4].iter().map(|d| d.len).collect();
+        assert_eq!(lens, [3, 4, 0, 3]);
+        assert_eq!(&store[1][..4], b"two!");
+        assert_eq!(from[3].as_socket(), b.local_addr().unwrap().as_socket());
+        // SAFETY: as above.
+        let err = unsafe { a.recv_many(&bufs, &mut got, None) }.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn recv_many_reports_a_truncated_datagram_and_goes_on() {
+        let (a, b) = udp_pair();
+        let to = a.local_addr().unwrap();
+        b.send_to(&[1; 20], &to).unwrap();
+        b.send_to(b"ok", &to).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let mut store = [[0u8; 4]; 3];
+        let bufs: Vec<RawBuf> = store.iter_mut().map(|b| RawBuf::of(b)).collect();
+        let mut got = [Datagram {
+            len: 0,
+            truncated: false,
+        }; 3];
+        // SAFETY: `store`'s rows, used by nothing else meanwhile.
+        assert_eq!(unsafe { a.recv_many(&bufs, &mut got, None) }.unwrap(), 2);
+        assert_eq!(
+            got[0],
+            Datagram {
+                len: 4,
+                truncated: true
+            }
+        );
+        assert_eq!(
+            got[1],
+            Datagram {
+                len: 2,
+                truncated: false
+            }
+        );
+    }
+
+    #[test]
+    fn send_vectored_writes_several_buffers_as_one_stream() {
+        let (client, server) = stream_pair();
+        let parts = [
+            IoSlice::new(b"head:"),
+            IoSlice::new(b""),
+            IoSlice::new(b"body"),
+        ];
+        assert_eq!(client.send_vectored(&parts).unwrap(), 9);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let mut buf = [0; 16];
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"head:body");
     }
 
     #[test]

@@ -6,14 +6,11 @@
 //! Usage: `echo-server [--port N]` (0, the default, lets the OS choose).
 //! Prints the port on stdout once it accepts connections.
 
-use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::io;
 
-use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
-use socket2_bench::{fail, flag, read_until_blocked, write_some, Drained};
-
-const LISTENER: Token = Token(usize::MAX);
+use mio::net::TcpStream;
+use mio::Interest;
+use socket2_bench::{fail, flag, read_until_blocked, serve_mio, write_some, Drained};
 
 struct Connection {
     stream: TcpStream,
@@ -23,77 +20,22 @@ struct Connection {
 
 fn main() {
     let port: u16 = flag("port", 0);
-    if let Err(e) = serve(port) {
-        fail(&format!("echo-server: {e}"));
-    }
-}
-
-fn serve(port: u16) -> io::Result<()> {
-    let mut poll = Poll::new()?;
-    let mut listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
-    println!("{}", listener.local_addr()?.port());
-    io::stdout().flush()?;
-
-    let mut connections: Vec<Option<Connection>> = Vec::new();
-    let mut free: Vec<usize> = Vec::new();
-    let mut events = Events::with_capacity(1024);
     let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        if let Err(e) = poll.poll(&mut events, None) {
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        for event in events.iter() {
-            if event.token() == LISTENER {
-                accept_all(&listener, &poll, &mut connections, &mut free)?;
-                continue;
-            }
-            let slot = event.token().0;
-            let Some(conn) = connections.get_mut(slot).and_then(Option::as_mut) else {
-                continue;
-            };
-            if !echo(conn, &mut buf) {
-                if let Some(mut conn) = connections[slot].take() {
-                    // Deregistering can only fail if it was never registered.
-                    let _ = poll.registry().deregister(&mut conn.stream);
-                }
-                free.push(slot);
-            }
-        }
-    }
-}
-
-fn accept_all(
-    listener: &TcpListener,
-    poll: &Poll,
-    connections: &mut Vec<Option<Connection>>,
-    free: &mut Vec<usize>,
-) -> io::Result<()> {
-    loop {
-        let (mut stream, _) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        stream.set_nodelay(true)?;
-        let slot = free.pop().unwrap_or_else(|| {
-            connections.push(None);
-            connections.len() - 1
-        });
-        poll.registry().register(
-            &mut stream,
-            Token(slot),
-            Interest::READABLE | Interest::WRITABLE,
-        )?;
-        connections[slot] = Some(Connection {
-            stream,
-            pending: Vec::new(),
-        });
+    let served = serve_mio(
+        port,
+        Interest::READABLE | Interest::WRITABLE,
+        |stream| {
+            stream.set_nodelay(true)?;
+            Ok(Connection {
+                stream,
+                pending: Vec::new(),
+            })
+        },
+        |conn: &mut Connection| &mut conn.stream,
+        |conn| echo(conn, &mut buf),
+    );
+    if let Err(e) = served {
+        fail(&format!("echo-server: {e}"));
     }
 }
 

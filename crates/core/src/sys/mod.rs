@@ -86,3 +86,63 @@ pub use windows::*;
 mod options_windows;
 #[cfg(windows)]
 pub use options_windows::*;
+
+/// Batched datagram calls as one call per datagram, for the OSes without
+/// `recvmmsg`/`sendmmsg` (or where we do not use them).
+#[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
+pub(crate) mod each {
+    use std::io::{self, IoSlice};
+
+    use socket2::SockAddr;
+
+    use crate::socket::{Datagram, Destinations, RawBuf, Socket};
+
+    /// [`Socket::recv_many`] as a loop of `recv_from` (the slices have the
+    /// batch's length already).
+    ///
+    /// # Safety
+    /// As [`Socket::recv_many`].
+    pub unsafe fn recv_many(
+        socket: &Socket,
+        bufs: &[RawBuf],
+        got: &mut [Datagram],
+        mut from: Option<&mut [SockAddr]>,
+    ) -> io::Result<usize> {
+        let limit = bufs.len();
+        let mut scratch = crate::socket::empty_addr();
+        for i in 0..limit {
+            let sender = match from.as_deref_mut() {
+                Some(from) => &mut from[i],
+                None => &mut scratch,
+            };
+            // SAFETY: per the contract; this slice is the only reference to
+            // those bytes, and it ends with the call.
+            match socket.recv_from(unsafe { bufs[i].slice() }, sender) {
+                Ok(datagram) => got[i] = datagram,
+                Err(err) if i == 0 => return Err(err),
+                Err(_) => return Ok(i),
+            }
+        }
+        Ok(limit)
+    }
+
+    /// [`Socket::send_many`] as a loop of `send`/`send_to`.
+    pub fn send_many(
+        socket: &Socket,
+        bufs: &[IoSlice<'_>],
+        to: Destinations<'_>,
+    ) -> io::Result<usize> {
+        for (i, buf) in bufs.iter().enumerate() {
+            let sent = match to.get(i) {
+                Some(addr) => socket.send_to(buf, addr),
+                None => socket.send(buf),
+            };
+            match sent {
+                Ok(_) => {}
+                Err(err) if i == 0 => return Err(err),
+                Err(_) => return Ok(i),
+            }
+        }
+        Ok(bufs.len())
+    }
+}

@@ -5,8 +5,8 @@ use std::ops::Deref;
 use std::os::fd::AsRawFd;
 
 use mio::event;
-use mio::{Registry, Token};
 use mio::unix::SourceFd;
+use mio::{Registry, Token};
 use socket2::Domain;
 
 use crate::socket::{Family, Kind};
@@ -210,6 +210,148 @@ pub fn register_exclusive(
     _token: Token,
 ) -> io::Result<bool> {
     Ok(false)
+}
+
+/// One call per datagram where the OS has no `recvmmsg`/`sendmmsg` we use.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) use super::each::{recv_many, send_many};
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) use mmsg::{recv_many, send_many};
+
+/// `recvmmsg(2)` and `sendmmsg(2)`: up to [`BATCH_MAX`] datagrams per
+/// system call, their headers (and senders) in arrays on the stack.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod mmsg {
+    use std::ffi::c_void;
+    use std::io::{self, IoSlice};
+    use std::os::fd::AsRawFd;
+
+    use socket2::{SockAddr, SockAddrStorage};
+
+    use crate::socket::{Datagram, Destinations, RawBuf, Socket, BATCH_MAX};
+
+    /// Headers for `n` messages, all zero (no name, no iovec, no control).
+    fn headers() -> [libc::mmsghdr; BATCH_MAX] {
+        // SAFETY: `mmsghdr` is a plain C struct of integers and pointers,
+        // for which all-zero bytes are a valid (empty) value.
+        unsafe { std::mem::zeroed() }
+    }
+
+    /// Runs `recvmmsg`/`sendmmsg` (`call`) on `msgs[..n]` through the
+    /// socket's `io` (repeated on `EINTR`).
+    fn run(
+        socket: &Socket,
+        msgs: &mut [libc::mmsghdr; BATCH_MAX],
+        n: usize,
+        call: unsafe fn(libc::c_int, *mut libc::mmsghdr, usize) -> libc::c_int,
+    ) -> io::Result<usize> {
+        let fd = socket.as_socket2().as_raw_fd();
+        socket.io(|| {
+            // SAFETY: `msgs[..n]` are initialized headers whose pointers
+            // (iovecs, buffers, names) the callers keep alive for this call,
+            // with no Rust reference to a receive buffer meanwhile;
+            // `n <= BATCH_MAX`.
+            let rc = unsafe { call(fd, msgs.as_mut_ptr(), n) };
+            if rc < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(rc as usize)
+            }
+        })
+    }
+
+    /// `recvmmsg(fd, msgs, n, 0, NULL)`.
+    ///
+    /// # Safety
+    /// As `recvmmsg(2)`: `msgs[..n]` valid headers.
+    unsafe fn recvmmsg(fd: libc::c_int, msgs: *mut libc::mmsghdr, n: usize) -> libc::c_int {
+        // SAFETY: per the contract; a null timeout waits for nothing on a
+        // non-blocking socket.
+        unsafe { libc::recvmmsg(fd, msgs, n as _, 0, std::ptr::null_mut()) }
+    }
+
+    /// `sendmmsg(fd, msgs, n, SEND_FLAGS)`.
+    ///
+    /// # Safety
+    /// As `sendmmsg(2)`: `msgs[..n]` valid headers.
+    unsafe fn sendmmsg(fd: libc::c_int, msgs: *mut libc::mmsghdr, n: usize) -> libc::c_int {
+        // SAFETY: per the contract.
+        unsafe { libc::sendmmsg(fd, msgs, n as _, super::SEND_FLAGS as _) }
+    }
+
+    /// # Safety
+    /// As [`Socket::recv_many`].
+    pub unsafe fn recv_many(
+        socket: &Socket,
+        bufs: &[RawBuf],
+        got: &mut [Datagram],
+        mut from: Option<&mut [SockAddr]>,
+    ) -> io::Result<usize> {
+        // The slices have the batch's length already (at most BATCH_MAX).
+        let n = bufs.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut names: [SockAddrStorage; BATCH_MAX] =
+            std::array::from_fn(|_| SockAddrStorage::zeroed());
+        let mut msgs = headers();
+        let mut iovecs: [libc::iovec; BATCH_MAX] = std::array::from_fn(|i| libc::iovec {
+            iov_base: bufs.get(i).map_or(std::ptr::null_mut(), |b| b.ptr.cast()),
+            iov_len: bufs.get(i).map_or(0, |b| b.len),
+        });
+        for (i, (msg, iov)) in msgs.iter_mut().zip(iovecs.iter_mut()).take(n).enumerate() {
+            msg.msg_hdr.msg_iov = iov;
+            msg.msg_hdr.msg_iovlen = 1;
+            if from.is_some() {
+                msg.msg_hdr.msg_name = (&mut names[i] as *mut SockAddrStorage).cast::<c_void>();
+                msg.msg_hdr.msg_namelen = names[i].size_of();
+            }
+        }
+        let count = run(socket, &mut msgs, n, recvmmsg)?;
+        for i in 0..count {
+            let hdr = &msgs[i].msg_hdr;
+            let truncated = hdr.msg_flags & libc::MSG_TRUNC != 0;
+            got[i] = Datagram {
+                len: if truncated {
+                    bufs[i].len
+                } else {
+                    msgs[i].msg_len as usize
+                },
+                truncated,
+            };
+            if let Some(from) = from.as_deref_mut() {
+                let storage = std::mem::replace(&mut names[i], SockAddrStorage::zeroed());
+                // SAFETY: the kernel wrote an address of `msg_namelen` bytes
+                // (at most the storage's size) into this storage.
+                let sender = unsafe { SockAddr::new(storage, hdr.msg_namelen) };
+                from[i] = socket.sender(sender)?;
+            }
+        }
+        Ok(count)
+    }
+
+    pub fn send_many(
+        socket: &Socket,
+        bufs: &[IoSlice<'_>],
+        to: Destinations<'_>,
+    ) -> io::Result<usize> {
+        let n = bufs.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut msgs = headers();
+        for (i, (msg, buf)) in msgs.iter_mut().zip(bufs).take(n).enumerate() {
+            // `IoSlice` is ABI-compatible with `iovec`; the kernel only reads it.
+            msg.msg_hdr.msg_iov = (buf as *const IoSlice<'_>).cast_mut().cast::<libc::iovec>();
+            msg.msg_hdr.msg_iovlen = 1;
+            if let Some(addr) = to.get(i) {
+                msg.msg_hdr.msg_name = addr.as_ptr().cast_mut().cast::<c_void>();
+                msg.msg_hdr.msg_namelen = addr.len();
+            }
+        }
+        run(socket, &mut msgs, n, sendmmsg)
+    }
 }
 
 /// Reported with a truncated datagram.

@@ -35,6 +35,9 @@ pub const SHORT_READ_DRAINS: bool = false;
 /// short send ([`crate::socket::Socket::send`] sends on until it blocks).
 pub const SHORT_WRITE_REARMS: bool = false;
 
+/// No `recvmmsg`/`sendmmsg` on Windows: one call per datagram.
+pub(crate) use super::each::{recv_many, send_many};
+
 /// Windows sends never raise signals.
 pub const SEND_FLAGS: i32 = 0;
 

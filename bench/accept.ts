@@ -1,0 +1,78 @@
+// Accept: connections per second for a server that accepts each
+// connection, reads (up to) its one byte and closes it. The native
+// connector (crates/bench connector, pinned to CPU 1) keeps 32 connections
+// in flight from 127.0.0.1: connect, send a byte, wait for the server's
+// close, then close with SO_LINGER 0 (a RST: no TIME_WAIT on either side,
+// so the ephemeral ports never run out) and open the next. Servers, pinned
+// to CPU 0:
+//
+//   socket2   bench/servers/accept-server.js --impl socket2: an accept loop,
+//             a coroutine per connection (recv one byte, close)
+//   node:net  the same file, --impl net
+//   native    crates/bench accept-server: edge-triggered mio, one thread
+//
+// Per run: connections completed per second in the connector's measured
+// window, and the server's CPU time per connection. Used by bench/run.ts
+// (`--accept-only`, `--no-accept`).
+
+import * as path from 'node:path'
+
+import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, baseline, kilo, plainNodeScript, queuedShare, ratePart, rateTable, underLoad } from './lib'
+
+const RELEASE = path.join(ROOT, 'target', 'release')
+
+/** Connections the connector keeps in flight. */
+export const CONCURRENCY = 32
+
+interface Variant {
+  name: string
+  command: () => [string, string[]]
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'socket2', command: () => plainNodeScript('bench/servers/accept-server.js', ['--impl', 'socket2', '--port', '0']) },
+  { name: 'node:net', command: () => plainNodeScript('bench/servers/accept-server.js', ['--impl', 'net', '--port', '0']) },
+  { name: 'native', command: () => [path.join(RELEASE, 'accept-server'), ['--port', '0']] },
+]
+
+interface Connected extends LoadResult {
+  connections: number
+  errors: number
+}
+
+async function measureAccept(variant: Variant, warmup: number, duration: number): Promise<Measured> {
+  const { result, cpuNs, waitNs } = await underLoad<Connected>(variant.command(), (port) => [
+    path.join(RELEASE, 'connector'),
+    ['--port', String(port), '--concurrency', String(CONCURRENCY), '--warmup', String(warmup), '--duration', String(duration)],
+  ])
+  const n = result.connections
+  return {
+    rate: n / result.seconds,
+    cpuUs: cpuNs === undefined || n === 0 ? undefined : cpuNs / 1000 / n,
+    extra: { errors: result.errors, queued: queuedShare(waitNs, result.seconds) },
+  }
+}
+
+export async function runAccept(options: { warmup: number; duration: number; reps: number; log: (line: string) => void }): Promise<RateRow[]> {
+  return ratePart({
+    groups: ['accept'],
+    variants: () => VARIANTS,
+    reps: options.reps,
+    measure: (_, variant) => measureAccept(variant, options.warmup, options.duration),
+    describe: (run) =>
+      `${kilo(run.rate)}/s, ${run.cpuUs?.toFixed(1) ?? '?'} µs CPU/conn, ${run.extra!.errors} errors, queued ${QUEUED.format(run.extra!.queued)}`,
+    log: options.log,
+  })
+}
+
+export function acceptTable(rows: RateRow[]): string {
+  return (
+    `${rateTable(rows, { rate: 'conn/s', cpu: 'µs/conn', format: kilo }, [baseline('node:net'), baseline('native')], [
+      { key: 'errors', label: 'errors', format: String },
+      QUEUED,
+    ])}\n` +
+    `(medians and ranges; ${CONCURRENCY} connections in flight, each: connect, 1 byte, server closes, client RST (SO_LINGER 0);\n` +
+    ' CPU = the server\'s on-CPU time per connection; CPU ratios above 1 = that row spends less than the baseline;\n' +
+    ' queued = share of the window the server waited for a CPU others held)'
+  )
+}
