@@ -44,7 +44,8 @@ export class Thread<T = unknown> {
   }
 }
 
-const running = new Set<Thread<unknown>>()
+/** Threads started and not yet ended (a count: each ends once). */
+let running = 0
 const observed = new WeakSet<Thread<unknown>>()
 const starts: Array<{ resolve: (r: Result<true>) => void; reject: (e: unknown) => void }> = []
 
@@ -71,7 +72,7 @@ export function newThread<A extends unknown[], T>(
 ): Thread<Awaited<T>> {
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
   const thread = new Thread<Awaited<T>>()
-  running.add(thread)
+  running++
   let result: unknown
   try {
     result = tracker === null ? fn(...args) : tracker.run(thread, fn, ...args)
@@ -86,18 +87,18 @@ export function newThread<A extends unknown[], T>(
 
 function threadFinished(this: Thread<unknown>, value: unknown): void {
   this.end(value, null)
-  threadEnded(this)
+  threadEnded()
 }
 
 function threadFailed(this: Thread<unknown>, error: unknown): void {
   this.end(undefined, { error })
   report(this, error)
-  threadEnded(this)
+  threadEnded()
 }
 
-function threadEnded(thread: Thread<unknown>): void {
-  running.delete(thread)
-  if (running.size === 0) finishStarts()
+function threadEnded(): void {
+  running--
+  if (running === 0) finishStarts()
 }
 
 // ---- currentThread() --------------------------------------------------------
@@ -178,7 +179,7 @@ export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
  */
 export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)
-  if (running.size === 0) return Promise.resolve(OK_TRUE)
+  if (running === 0) return Promise.resolve(OK_TRUE)
   return new Promise<Result<true>>((resolve, reject) => {
     const entry = {
       resolve: (r: Result<true>) => {
@@ -202,5 +203,5 @@ export function stop(): void {
 
 /** Coroutines started with `newThread` that have not finished. */
 export function threadCount(): number {
-  return running.size
+  return running
 }
