@@ -2,9 +2,9 @@
 // (bench/servers/idle-server.js: socket2 with a coroutine waiting in `recv`
 // on each connection, or node:net with a 'data' listener) accepts N
 // connections from a client process, collects garbage and reports RSS and
-// V8 heap growth per connection. RSS leaves out the young generation's
-// growth, a fixed cost of the accept burst (see the server's header);
-// the raw figure is kept beside it.
+// V8 heap growth per connection. RSS leaves out two fixed costs, the
+// young generation's growth and file-backed pages (code paged in), see the
+// server's header; the raw figure is kept beside it.
 //
 // Used by bench/run.ts (the idle-memory table).
 
@@ -16,12 +16,12 @@ import { ROOT, median, startChild, table } from './lib'
 export interface IdleRun {
   impl: 'socket2' | 'net'
   connections: number
-  /** RSS growth without the young generation's, per connection. */
+  /** Anonymous RSS growth without the young generation's, per connection. */
   rssPerConn: number
   /** RSS growth per connection, the young generation's included. */
   rawRssPerConn: number
   heapPerConn: number
-  /** RSS growth outside the V8 heap, per connection. */
+  /** Anonymous RSS growth outside the V8 heap, per connection. */
   nativePerConn: number
 }
 
@@ -95,7 +95,7 @@ export async function runIdle(options: { connections: number; reps: number; log?
       const run = await measureIdle(impl, options.connections)
       runs.push(run)
       options.log?.(
-        `  idle rep ${rep + 1}/${options.reps}, ${impl}: ${run.rssPerConn} B RSS (${run.rawRssPerConn} B with the young generation), ` +
+        `  idle rep ${rep + 1}/${options.reps}, ${impl}: ${run.rssPerConn} B RSS (${run.rawRssPerConn} B raw), ` +
           `${run.heapPerConn} B heap, ${run.nativePerConn} B outside the heap per connection`,
       )
     }
@@ -119,13 +119,13 @@ export function idleTable(result: IdleResult): string {
   const n = result.median.net
   const ratio = (key: keyof IdleResult['median'][string]): string => (s[key] / n[key]).toFixed(2)
   const rows = [
-    ['server', 'RSS per connection', 'heap (used)', 'outside the heap', 'RSS with young gen.'],
+    ['server', 'RSS per connection', 'heap (used)', 'outside the heap', 'raw RSS growth'],
     ['socket2', `${s.rssPerConn} B`, `${s.heapPerConn} B`, `${s.nativePerConn} B`, `${s.rawRssPerConn} B`],
     ['node:net', `${n.rssPerConn} B`, `${n.heapPerConn} B`, `${n.nativePerConn} B`, `${n.rawRssPerConn} B`],
     ['socket2/node:net', ratio('rssPerConn'), ratio('heapPerConn'), ratio('nativePerConn'), ratio('rawRssPerConn')],
   ]
   return (
     `${table(rows)}\n(medians; ${result.connections} idle connections, each waiting for data; RSS after a full GC,` +
-    ` without the young generation's growth, a fixed cost of the accept burst: bench/servers/idle-server.js)`
+    ` anonymous memory without the young generation: two fixed costs left out, see bench/servers/idle-server.js)`
   )
 }
