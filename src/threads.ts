@@ -9,19 +9,21 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Result, OK_TRUE } from './result.js'
 import { clock, listUntil, nextBatch, waitUntil } from './scheduler.js'
 
+const RUNNING = 0
+const FINISHED = 1
+const FAILED = 2
+
 /** A coroutine started by {@link newThread}. */
 export class Thread<T = unknown> {
-  /** `undefined` while running; then the value, or the error in {@link failure}. */
-  private value: T | undefined = undefined
-  private failure: { error: unknown } | null = null
-  private ended = false
+  /** `undefined` while running; then the value, or the error if it failed. */
+  private result: unknown = undefined
+  private ending: typeof RUNNING | typeof FINISHED | typeof FAILED = RUNNING
   /** @internal Settles (never rejects) when the thread's body has ended. */
   body: Promise<void> | null = null
 
   /** `'running'`, `'finished'` or `'failed'`. */
   status(): 'running' | 'finished' | 'failed' {
-    if (!this.ended) return 'running'
-    return this.failure === null ? 'finished' : 'failed'
+    return this.ending === RUNNING ? 'running' : this.ending === FINISHED ? 'finished' : 'failed'
   }
 
   /**
@@ -31,16 +33,15 @@ export class Thread<T = unknown> {
   get done(): Promise<T> {
     observed.add(this)
     return this.body!.then(() => {
-      if (this.failure !== null) throw this.failure.error
-      return this.value as T
+      if (this.ending === FAILED) throw this.result
+      return this.result as T
     })
   }
 
-  /** @internal */
-  end(value: T | undefined, failure: { error: unknown } | null): void {
-    this.value = value
-    this.failure = failure
-    this.ended = true
+  /** @internal The value it returned, or the error it threw (`failed`). */
+  end(result: unknown, failed: boolean): void {
+    this.result = result
+    this.ending = failed ? FAILED : FINISHED
   }
 }
 
@@ -86,12 +87,12 @@ export function newThread<A extends unknown[], T>(
 }
 
 function threadFinished(this: Thread<unknown>, value: unknown): void {
-  this.end(value, null)
+  this.end(value, false)
   threadEnded()
 }
 
 function threadFailed(this: Thread<unknown>, error: unknown): void {
-  this.end(undefined, { error })
+  this.end(error, true)
   report(this, error)
   threadEnded()
 }
