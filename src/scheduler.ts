@@ -54,7 +54,7 @@ export abstract class Waiter {
 
 /** The deadline and signal of a {@link Waiter}'s wait (see {@link arm}). */
 class Timing {
-  /** The `expires` it was armed with, for the waiter's next wait ({@link expiresOf}). */
+  /** The `expires` it was armed with, for the waiter's next wait ({@link lastExpires}). */
   expires: Deadline = undefined
   deadline = Infinity
   heapIndex = -1
@@ -354,7 +354,10 @@ function waitThen(list: Waiter[] | null, expires: Deadline, waiter: Waiter, read
 function arm(waiter: Waiter, expires: Deadline, readyAt: number): boolean {
   waiter.done = false
   setWaiting(1)
-  if (expires === undefined && readyAt === Infinity) return true
+  if (expires === undefined && readyAt === Infinity) {
+    if (waiter.timing !== null) waiter.timing.expires = undefined
+    return true
+  }
   let timing = waiter.timing
   if (timing === null) timing = waiter.timing = new Timing(waiter)
   timing.expires = expires
