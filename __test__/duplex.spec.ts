@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises'
 import test, { type ExecutionContext } from 'ava'
 
 import * as socket from '../index'
+import { waitersOn } from '../src/scheduler'
 import { checkLeaksAtEnd, listener, ok, pair, runFixture, tempDir } from './helpers'
 
 checkLeaksAtEnd(test)
@@ -401,8 +402,7 @@ test('destroy mid-read (waiting for data): close, the wait ends, nothing waits o
   const [duplex] = await duplexToNet(t)
   duplex.resume()
   await sleep(30)
-  // (The scheduler keeps a socket's waiters in a list, null before the first wait.)
-  const waitingReaders = (): number => duplex.socket.state.readers?.length ?? 0
+  const waitingReaders = (): number => waitersOn(duplex.socket.state, false)
   t.is(waitingReaders(), 1, 'the duplex waits for data')
   duplex.destroy()
   t.is(waitingReaders(), 0, 'the wait ended with the close')

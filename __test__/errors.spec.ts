@@ -4,7 +4,7 @@
 import test from 'ava'
 
 import * as socket from '../index'
-import { CLOSED, WOULD_BLOCK, errorName } from '../src/native'
+import { CLOSED, ID_SLOT_BITS, WOULD_BLOCK, errorName } from '../src/native'
 import { ERROR_NAME_TYPE_LIST, fail } from '../src/result'
 import { checkLeaksAtEnd, listener, NO_UNIX_ON_WINDOWS, ok, pair, recvExactly, sendAll, skipIf, underWine, windows } from './helpers'
 
@@ -25,9 +25,11 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-/** Internal slot/generation of a socket, to prove a slot really was reused. */
+/** Internal slot/generation of a socket (its id says both), to prove a slot really was reused. */
 function slotOf(s: socket.TcpSocket): { slot: number; generation: number } {
-  return (s as unknown as { state: { slot: number; generation: number } }).state
+  const id = (s as unknown as { state: { id: number } }).state.id
+  const span = 2 ** ID_SLOT_BITS
+  return { slot: id % span, generation: Math.floor(id / span) }
 }
 
 // ---- fd / slot reuse (serial: no other test may take the freed slot) -----

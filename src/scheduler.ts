@@ -34,20 +34,44 @@ export type Resolve = (outcome: Wake) => void
  * the scheduler's own. Subclasses say what happens when it ends ({@link
  * wake}); a hot path's waiter carries its own state, so a pending call
  * costs one object rather than a waiter plus a closure and its context.
+ * What a wait with a deadline or signal needs more is in a {@link Timing}
+ * made for such waits only: an idle connection's `recv` has neither.
  */
 export abstract class Waiter {
-  done = false
-  list: Waiter[] | null = null
-  /** Where it stands in `list`, so leaving it is O(1) (10 000 waits on one socket happen). */
+  /**
+   * Where it waits: a list, or the socket whose one reader (or writer) it
+   * is (a socket holds its first waiter without a list); null in neither.
+   */
+  list: Waiter[] | SocketState | null = null
+  /** Where it stands in `list` (so leaving it is O(1): 10 000 waits on one socket happen), or the side of a socket it holds. */
   listIndex = -1
+  /** Its deadline and signal, if it has one; kept for the waiter's next wait. */
+  timing: Timing | null = null
+  done = false
+  /** Called once per wait, after it has left every list, with how it ended. */
+  abstract wake(outcome: Wake): void
+}
+
+/** The deadline and signal of a {@link Waiter}'s wait (see {@link arm}). */
+class Timing {
+  /** The `expires` it was armed with, for the waiter's next wait ({@link lastExpires}). */
+  expires: Deadline = undefined
   deadline = Infinity
   heapIndex = -1
   signal: AbortSignal | null = null
   /** What passing `deadline` means: `Timeout`, or `Ready` for a back-off's end. */
   onDeadline: Wake = Wake.Timeout
-  /** Called once per wait, after it has left every list, with how it ended. */
-  abstract wake(outcome: Wake): void
+  constructor(readonly waiter: Waiter) {}
 }
+
+/** The `expires` of `waiter`'s last wait: how a waiter that waits again keeps its deadline or signal. */
+export function lastExpires(waiter: Waiter): Deadline {
+  return waiter.timing === null ? undefined : waiter.timing.expires
+}
+
+/** `Waiter.listIndex` of a waiter a socket holds without a list. */
+const HELD_READER = -2
+const HELD_WRITER = -3
 
 /** A waiter that calls a function. */
 class CallbackWaiter extends Waiter {
@@ -72,14 +96,19 @@ export class SocketState {
    */
   readClosed = false
   closed = false
-  /** Made at the first wait (most sockets never wait to write). */
-  readers: Waiter[] | null = null
-  writers: Waiter[] | null = null
-  constructor(
-    readonly id: number,
-    readonly slot: number,
-    readonly generation: number,
-  ) {}
+  /**
+   * Who waits to read (to write): nobody (null), the one waiter (the usual
+   * case: no list), or a list, made when a second one comes and kept.
+   */
+  readers: Waiter | Waiter[] | null = null
+  writers: Waiter | Waiter[] | null = null
+  /** `generation * SLOT_SPAN + slot` (see {@link track}). */
+  constructor(readonly id: number) {}
+}
+
+/** The id of socket `slot` in generation `generation`. */
+function idOf(slot: number, generation: number): number {
+  return generation * SLOT_SPAN + slot
 }
 
 const events = new Uint32Array(BATCH * 3)
@@ -120,10 +149,8 @@ export function unrefWaits(delta: number): void {
 /** Registers a native socket id with the scheduler. */
 export function track(id: number): SocketState {
   ensureInit()
-  const slot = id % SLOT_SPAN
-  const generation = Math.floor(id / SLOT_SPAN)
-  const state = new SocketState(id, slot, generation)
-  bySlot[slot] = state
+  const state = new SocketState(id)
+  bySlot[id % SLOT_SPAN] = state
   return state
 }
 
@@ -144,14 +171,35 @@ export function untrack(state: SocketState): boolean {
 export function forget(state: SocketState): boolean {
   if (state.closed) return false
   state.closed = true
-  if (bySlot[state.slot] === state) bySlot[state.slot] = undefined
-  wakeAll(state.readers, Wake.Closed)
-  wakeAll(state.writers, Wake.Closed)
+  const slot = state.id % SLOT_SPAN
+  if (bySlot[slot] === state) bySlot[slot] = undefined
+  wakeSide(state, false, Wake.Closed)
+  wakeSide(state, true, Wake.Closed)
   return true
 }
 
-function wakeAll(list: Waiter[] | null, outcome: Wake): void {
-  if (list === null) return
+/** Wakes whoever waits to read (or write) on `state`. */
+function wakeSide(state: SocketState, write: boolean, outcome: Wake): void {
+  const held = write ? state.writers : state.readers
+  if (held === null) return
+  if (Array.isArray(held)) {
+    wakeAll(held, outcome)
+    return
+  }
+  // The one waiter, held without a list.
+  if (write) state.writers = null
+  else state.readers = null
+  held.list = null
+  settle(held, outcome)
+}
+
+/** How many wait to read (or write) on `state`, for tests. */
+export function waitersOn(state: SocketState, write: boolean): number {
+  const held = write ? state.writers : state.readers
+  return held === null ? 0 : Array.isArray(held) ? held.length : 1
+}
+
+function wakeAll(list: Waiter[], outcome: Wake): void {
   const count = list.length
   if (count === 0) return
   if (count === 1) {
@@ -171,19 +219,25 @@ function wakeAll(list: Waiter[] | null, outcome: Wake): void {
 function settle(waiter: Waiter, outcome: Wake): void {
   if (waiter.done) return
   waiter.done = true
-  if (waiter.list !== null) {
-    // Swap with the last: waiters of one list are woken together, so their
-    // order matters little, and a timed-out wait leaves in O(1).
-    const list = waiter.list
-    const last = list.pop()!
-    if (last !== waiter) {
-      list[waiter.listIndex] = last
-      last.listIndex = waiter.listIndex
-    }
+  const list = waiter.list
+  if (list !== null) {
     waiter.list = null
+    if (Array.isArray(list)) {
+      // Swap with the last: waiters of one list are woken together, so their
+      // order matters little, and a timed-out wait leaves in O(1).
+      const last = list.pop()!
+      if (last !== waiter) {
+        list[waiter.listIndex] = last
+        last.listIndex = waiter.listIndex
+      }
+    } else if (waiter.listIndex === HELD_READER) list.readers = null
+    else list.writers = null
   }
-  if (waiter.heapIndex >= 0) heapRemove(waiter)
-  if (waiter.signal !== null) unwatchSignal(waiter)
+  const timing = waiter.timing
+  if (timing !== null) {
+    if (timing.heapIndex >= 0) heapRemove(timing)
+    if (timing.signal !== null) unwatchSignal(waiter, timing)
+  }
   setWaiting(-1)
   waiter.wake(outcome)
 }
@@ -191,17 +245,18 @@ function settle(waiter: Waiter, outcome: Wake): void {
 function dispatch(count: number): void {
   newTurn()
   for (let i = 0; i < count; i++) {
-    const state = bySlot[events[i * 3]]
-    if (state === undefined || state.generation !== events[i * 3 + 1]) continue
+    const slot = events[i * 3]
+    const state = bySlot[slot]
+    if (state === undefined || state.id !== idOf(slot, events[i * 3 + 1])) continue
     const bits = events[i * 3 + 2]
     if (bits & (READABLE | READ_CLOSED)) {
       state.readable = true
       if (bits & READ_CLOSED) state.readClosed = true
-      wakeAll(state.readers, Wake.Ready)
+      if (state.readers !== null) wakeSide(state, false, Wake.Ready)
     }
     if (bits & (WRITABLE | WRITE_CLOSED)) {
       state.writable = true
-      wakeAll(state.writers, Wake.Ready)
+      if (state.writers !== null) wakeSide(state, true, Wake.Ready)
     }
   }
   if (pollers.length > 0) wakePollers()
@@ -216,7 +271,7 @@ function dispatch(count: number): void {
 export function readShutDown(state: SocketState): void {
   state.readable = true
   state.readClosed = true
-  wakeAll(state.readers, Wake.Ready)
+  wakeSide(state, false, Wake.Ready)
 }
 
 /**
@@ -256,16 +311,25 @@ export function whenWritable(state: SocketState, expires: Deadline, then: Resolv
  */
 export function waitOn(state: SocketState, write: boolean, expires: Deadline, waiter: Waiter): void {
   if (!arm(waiter, expires, Infinity)) return
-  const list = write ? state.writers : state.readers
-  if (list === null) {
-    // Exactly one slot: an idle connection's one reader costs 8 bytes here.
-    waiter.list = [waiter]
-    waiter.listIndex = 0
-    if (write) state.writers = waiter.list
-    else state.readers = waiter.list
+  const held = write ? state.writers : state.readers
+  if (held === null) {
+    // The first waiter: held by the socket itself, no list.
+    waiter.list = state
+    waiter.listIndex = write ? HELD_WRITER : HELD_READER
+    if (write) state.writers = waiter
+    else state.readers = waiter
+  } else if (Array.isArray(held)) {
+    waiter.list = held
+    waiter.listIndex = held.push(waiter) - 1
   } else {
+    // A second one: both move to a list, which the socket keeps.
+    const list = [held, waiter]
+    held.list = list
+    held.listIndex = 0
     waiter.list = list
-    waiter.listIndex = list.push(waiter) - 1
+    waiter.listIndex = 1
+    if (write) state.writers = list
+    else state.readers = list
   }
 }
 
@@ -289,27 +353,34 @@ function waitThen(list: Waiter[] | null, expires: Deadline, waiter: Waiter, read
  */
 function arm(waiter: Waiter, expires: Deadline, readyAt: number): boolean {
   waiter.done = false
-  waiter.deadline = Infinity
-  waiter.onDeadline = Wake.Timeout
   setWaiting(1)
+  if (expires === undefined && readyAt === Infinity) {
+    if (waiter.timing !== null) waiter.timing.expires = undefined
+    return true
+  }
+  let timing = waiter.timing
+  if (timing === null) timing = waiter.timing = new Timing(waiter)
+  timing.expires = expires
+  timing.deadline = Infinity
+  timing.onDeadline = Wake.Timeout
   if (typeof expires === 'number') {
     if (expires <= clock()) {
       settle(waiter, Wake.Timeout)
       return false
     }
-    waiter.deadline = expires
+    timing.deadline = expires
   } else if (expires !== undefined) {
     if (expires.aborted) {
       settle(waiter, abortOutcome(expires))
       return false
     }
-    watchSignal(waiter, expires)
+    watchSignal(waiter, timing, expires)
   }
-  if (readyAt < waiter.deadline) {
-    waiter.deadline = readyAt
-    waiter.onDeadline = Wake.Ready
+  if (readyAt < timing.deadline) {
+    timing.deadline = readyAt
+    timing.onDeadline = Wake.Ready
   }
-  if (waiter.deadline !== Infinity) heapPush(waiter)
+  if (timing.deadline !== Infinity) heapPush(timing)
   return true
 }
 
@@ -328,7 +399,7 @@ function abortOutcome(signal: AbortSignal): Wake {
   return name === 'TimeoutError' ? Wake.Timeout : Wake.Aborted
 }
 
-function watchSignal(waiter: Waiter, signal: AbortSignal): void {
+function watchSignal(waiter: Waiter, timing: Timing, signal: AbortSignal): void {
   let waiters = bySignal.get(signal)
   if (waiters === undefined) {
     waiters = new Set()
@@ -336,12 +407,12 @@ function watchSignal(waiter: Waiter, signal: AbortSignal): void {
     signal.addEventListener('abort', onAbort)
   }
   waiters.add(waiter)
-  waiter.signal = signal
+  timing.signal = signal
 }
 
-function unwatchSignal(waiter: Waiter): void {
-  const signal = waiter.signal!
-  waiter.signal = null
+function unwatchSignal(waiter: Waiter, timing: Timing): void {
+  const signal = timing.signal!
+  timing.signal = null
   const waiters = bySignal.get(signal)
   if (waiters === undefined) return
   waiters.delete(waiter)
@@ -361,13 +432,13 @@ function onAbort(event: Event): void {
 
 // ---- deadlines: a binary min-heap of waiters and one Node timer --------
 
-// Cancelling a wait removes it from the heap in O(log n) (each waiter knows
+// The heap holds the waits' {@link Timing}s. Cancelling a wait removes it from the heap in O(log n) (each waiter knows
 // its index). The timer is re-armed only when a new deadline comes before
 // it; a timer left early by a cancelled wait fires, finds nothing due and
 // re-arms, so a wait that completes in time costs no timer calls at all.
 // With no deadline pending the timer is unref'd: it keeps no process alive.
 
-const heap: Waiter[] = []
+const heap: Timing[] = []
 let timer: NodeJS.Timeout | undefined
 let timerAt = Infinity
 let timerRefed = false
@@ -384,16 +455,16 @@ export function deadlineHeapStats(): { size: number; moves: number } {
   return { size: heap.length, moves: heapMoves }
 }
 
-function heapPush(waiter: Waiter): void {
-  waiter.heapIndex = heap.length
-  heap.push(waiter)
-  siftUp(waiter.heapIndex)
-  if (waiter.heapIndex === 0) armTimer()
+function heapPush(timing: Timing): void {
+  timing.heapIndex = heap.length
+  heap.push(timing)
+  siftUp(timing.heapIndex)
+  if (timing.heapIndex === 0) armTimer()
 }
 
-function heapRemove(waiter: Waiter): void {
-  const at = waiter.heapIndex
-  waiter.heapIndex = -1
+function heapRemove(timing: Timing): void {
+  const at = timing.heapIndex
+  timing.heapIndex = -1
   const last = heap.pop()!
   if (at < heap.length) {
     heap[at] = last
@@ -466,7 +537,7 @@ function onTimer(): void {
   const now = clock()
   firing = true
   try {
-    while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0], heap[0].onDeadline)
+    while (heap.length > 0 && heap[0].deadline <= now) settle(heap[0].waiter, heap[0].onDeadline)
   } finally {
     firing = false
   }

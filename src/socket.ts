@@ -88,19 +88,39 @@ export function openNative(type: SocketType, family: Family, protocol: number): 
   return [track(id)]
 }
 
+/** A socket's type, family and protocol: one object per combination, shared by its sockets. */
+interface Kind {
+  readonly type: SocketType
+  readonly family: Family
+  readonly protocol: string
+}
+
+const kinds = new Map<string, Kind>()
+/** The last kind asked for: a server's accepted sockets are all of its kind. */
+let lastKind: Kind = { type: 'tcp', family: 'inet', protocol: 'tcp' }
+
+function kindOf(type: SocketType, family: Family, protocol: string): Kind {
+  if (lastKind.type === type && lastKind.family === family && lastKind.protocol === protocol) return lastKind
+  const key = `${type} ${family} ${protocol}`
+  let kind = kinds.get(key)
+  if (kind === undefined) {
+    kind = { type, family, protocol }
+    kinds.set(key, kind)
+  }
+  lastKind = kind
+  return kind
+}
+
 /** What all sockets share: identity, close, bind, addresses. */
 export class Socket {
   /** @internal */ readonly state: SocketState
   /** @internal */ bound = false
+  private readonly kind: Kind
 
   /** @internal */
-  constructor(
-    state: SocketState,
-    private readonly socketType: SocketType,
-    private readonly socketFamily: Family,
-    private readonly socketProtocol: string,
-  ) {
+  constructor(state: SocketState, type: SocketType, family: Family, protocol: string) {
     this.state = state
+    this.kind = kindOf(type, family, protocol)
     collector.register(this, state, this)
     // Weakly, for when descriptors run out before the finalizer has run.
     native.watch(state.id, this)
@@ -108,12 +128,12 @@ export class Socket {
 
   /** `'tcp'`, `'udp'` or `'raw'`. */
   type(): SocketType {
-    return this.socketType
+    return this.kind.type
   }
 
   /** `'inet'`, `'inet6'` or `'unix'`. */
   family(): Family {
-    return this.socketFamily
+    return this.kind.family
   }
 
   /**
@@ -123,7 +143,7 @@ export class Socket {
    * Unix sockets, which have none.
    */
   protocol(): string {
-    return this.socketProtocol
+    return this.kind.protocol
   }
 
   /** True once {@link close} was called. */
@@ -155,9 +175,9 @@ export class Socket {
     if (this.state.closed) return CLOSED
     collector.unregister(this)
     forget(this.state)
-    const token = native.detach(this.state.id, this.socketProtocol)
+    const token = native.detach(this.state.id, this.kind.protocol)
     if (token < 0) return fail(token)
-    return [makeDescriptor(token, this.socketType, this.socketFamily, this.socketProtocol)]
+    return [makeDescriptor(token, this.kind.type, this.kind.family, this.kind.protocol)]
   }
 
   /**
@@ -168,14 +188,14 @@ export class Socket {
    */
   share(): Result<SocketDescriptor> {
     if (this.state.closed) return CLOSED
-    const token = native.share(this.state.id, this.socketProtocol)
+    const token = native.share(this.state.id, this.kind.protocol)
     if (token < 0) return fail(token)
-    return [makeDescriptor(token, this.socketType, this.socketFamily, this.socketProtocol)]
+    return [makeDescriptor(token, this.kind.type, this.kind.family, this.kind.protocol)]
   }
 
   /** `bind(2)` to an address (`addr`) or `host, port` (host `'*'` = all interfaces). */
   bind(host?: Host | AddrInfo, port?: Port): Promise<Result<true>> {
-    const found = resolveFor(this.socketType, this.socketFamily, host, port, true)
+    const found = resolveFor(this.kind.type, this.kind.family, host, port, true)
     return found instanceof Promise ? found.then((r) => this.bindTo(r)) : Promise.resolve(this.bindTo(found))
   }
 
@@ -183,7 +203,7 @@ export class Socket {
   bindTo(found: Result<AddrInfo>): Result<true> {
     if (found[1] !== undefined) return found
     if (this.state.closed) return CLOSED
-    const entry = pickEntry(found[0], this.socketFamily)
+    const entry = pickEntry(found[0], this.kind.family)
     if (entry === null) return failWith('address_not_available')
     const rc = native.bind(this.state.id, entry.list, entry.index)
     if (rc < 0) return fail(rc)
@@ -207,7 +227,7 @@ export class Socket {
    * lacks the option). An unknown name or a wrong value type throws.
    */
   setopt<K extends SetOptionName>(name: K, value: SetOptions[K]): Result<true> {
-    return setOption(this.state.id, this.socketFamily, name, value)
+    return setOption(this.state.id, this.kind.family, name, value)
   }
 
   /** Reads a socket option by name (`getsockopt(2)`): `[value]`, typed per option. */

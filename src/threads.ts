@@ -9,19 +9,21 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Result, OK_TRUE } from './result.js'
 import { clock, listUntil, nextBatch, waitUntil } from './scheduler.js'
 
+const RUNNING = 0
+const FINISHED = 1
+const FAILED = 2
+
 /** A coroutine started by {@link newThread}. */
 export class Thread<T = unknown> {
-  /** `undefined` while running; then the value, or the error in {@link failure}. */
-  private value: T | undefined = undefined
-  private failure: { error: unknown } | null = null
-  private ended = false
+  /** `undefined` while running; then the value, or the error if it failed. */
+  private result: unknown = undefined
+  private ending: typeof RUNNING | typeof FINISHED | typeof FAILED = RUNNING
   /** @internal Settles (never rejects) when the thread's body has ended. */
   body: Promise<void> | null = null
 
   /** `'running'`, `'finished'` or `'failed'`. */
   status(): 'running' | 'finished' | 'failed' {
-    if (!this.ended) return 'running'
-    return this.failure === null ? 'finished' : 'failed'
+    return this.ending === RUNNING ? 'running' : this.ending === FINISHED ? 'finished' : 'failed'
   }
 
   /**
@@ -31,20 +33,20 @@ export class Thread<T = unknown> {
   get done(): Promise<T> {
     observed.add(this)
     return this.body!.then(() => {
-      if (this.failure !== null) throw this.failure.error
-      return this.value as T
+      if (this.ending === FAILED) throw this.result
+      return this.result as T
     })
   }
 
-  /** @internal */
-  end(value: T | undefined, failure: { error: unknown } | null): void {
-    this.value = value
-    this.failure = failure
-    this.ended = true
+  /** @internal The value it returned, or the error it threw (`failed`). */
+  end(result: unknown, failed: boolean): void {
+    this.result = result
+    this.ending = failed ? FAILED : FINISHED
   }
 }
 
-const running = new Set<Thread<unknown>>()
+/** Threads started and not yet ended (a count: each ends once). */
+let running = 0
 const observed = new WeakSet<Thread<unknown>>()
 const starts: Array<{ resolve: (r: Result<true>) => void; reject: (e: unknown) => void }> = []
 
@@ -80,7 +82,7 @@ export function newThread<A extends unknown[], T>(
 ): Thread<Awaited<T>> {
   if (typeof fn !== 'function') throw new TypeError('newThread needs a function')
   const thread = new Thread<Awaited<T>>()
-  running.add(thread)
+  running++
   threadsStarted = true
   let result: unknown
   try {
@@ -95,19 +97,19 @@ export function newThread<A extends unknown[], T>(
 }
 
 function threadFinished(this: Thread<unknown>, value: unknown): void {
-  this.end(value, null)
-  threadEnded(this)
+  this.end(value, false)
+  threadEnded()
 }
 
 function threadFailed(this: Thread<unknown>, error: unknown): void {
-  this.end(undefined, { error })
+  this.end(error, true)
   report(this, error)
-  threadEnded(this)
+  threadEnded()
 }
 
-function threadEnded(thread: Thread<unknown>): void {
-  running.delete(thread)
-  if (running.size === 0) finishStarts()
+function threadEnded(): void {
+  running--
+  if (running === 0) finishStarts()
 }
 
 // ---- currentThread() --------------------------------------------------------
@@ -250,7 +252,7 @@ export function poll(timeout?: number): Promise<[true] | [false, 'timeout']> {
  */
 export function start(timeout?: number): Promise<Result<true>> {
   const limit = seconds(timeout)
-  if (running.size === 0) return Promise.resolve(OK_TRUE)
+  if (running === 0) return Promise.resolve(OK_TRUE)
   return new Promise<Result<true>>((resolve, reject) => {
     const entry = {
       resolve: (r: Result<true>) => {
@@ -274,5 +276,5 @@ export function stop(): void {
 
 /** Coroutines started with `newThread` that have not finished. */
 export function threadCount(): number {
-  return running.size
+  return running
 }

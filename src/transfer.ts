@@ -4,7 +4,7 @@
 
 import * as native from './native.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail } from './result.js'
-import { type Deadline, type SocketState, Wake, Waiter, completed, waitOn } from './scheduler.js'
+import { type Deadline, type SocketState, Wake, Waiter, completed, lastExpires, waitOn } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
 const DETACHED = native.DETACHED
@@ -221,38 +221,78 @@ export function transfer<A, B = Uint8Array>(
   // one waiter object per blocked call, and the retry runs right in the
   // event dispatch, before the woken coroutine resumes.
   return new Promise<Result<number>>((resolve) => {
-    new PendingTransfer(state, io, call, buf, len, extra, expires, resolve).wake(Wake.Ready)
+    const pending =
+      extra === undefined
+        ? new PendingTransfer<A, B>(state, io, call, buf, len, resolve)
+        : new PendingTransferWith<A, B>(state, io, call, buf, len, resolve, extra)
+    pending.start(expires)
   })
 }
 
-/** A {@link transfer} that had to wait: its arguments, and the retry. */
-class PendingTransfer<A, B> extends Waiter {
+/**
+ * A {@link transfer} that had to wait: its arguments, and the retry. Its
+ * deadline or signal, if any, is in its `timing` (see `scheduler.ts`): an
+ * idle connection's `recv` has neither, and this object is all it holds
+ * beside its promise.
+ */
+class PendingTransfer<A, B = Uint8Array> extends Waiter {
   constructor(
-    private readonly state: SocketState,
+    protected readonly state: SocketState,
     private readonly io: Io,
-    private readonly call: TransferCall<A, B>,
-    private readonly buf: B,
-    private readonly len: number,
-    private readonly extra: A,
-    private readonly expires: Deadline,
+    protected readonly call: TransferCall<A, B>,
+    protected readonly buf: B,
+    protected readonly len: number,
     private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
   ) {
     super()
   }
 
+  /** The native call, once. */
+  protected attempt(): number {
+    return this.call(this.state.id, this.buf, this.len, undefined as A)
+  }
+
+  /** Waits for readiness, as the call would block. */
+  start(expires: Deadline): void {
+    this.retry(Wake.Ready, expires)
+  }
+
   wake(outcome: Wake): void {
+    this.retry(outcome, lastExpires(this))
+  }
+
+  private retry(outcome: Wake, expires: Deadline): void {
     const { state, io } = this
     if (state.closed) return this.resolve(CLOSED)
     // A deadline or signal ended the wait: one last try, so bytes that are
     // there (readiness not seen yet) are never reported as a timeout.
     const gaveUp = outcome !== Wake.Ready
     if (gaveUp || isReady(state, io)) {
-      const n = this.call(state.id, this.buf, this.len, this.extra)
+      const n = this.attempt()
       if (n !== WOULD_BLOCK) return this.resolve(transferred(state, io, n, this.len))
       markBlocked(state, io)
     }
     if (gaveUp) return this.resolve(notReady(outcome))
-    waitOn(state, io.write, this.expires, this)
+    waitOn(state, io.write, expires, this)
+  }
+}
+
+/** A {@link PendingTransfer} with an argument more (a datagram's peer address or source holder). */
+class PendingTransferWith<A, B = Uint8Array> extends PendingTransfer<A, B> {
+  constructor(
+    state: SocketState,
+    io: Io,
+    call: TransferCall<A, B>,
+    buf: B,
+    len: number,
+    resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
+    private readonly extra: A,
+  ) {
+    super(state, io, call, buf, len, resolve)
+  }
+
+  protected override attempt(): number {
+    return this.call(this.state.id, this.buf, this.len, this.extra)
   }
 }
 

@@ -55,10 +55,11 @@ pub fn report_to(env: sys::napi_env) {
     ENV.with(|cell| cell.set(env));
 }
 
-/// What one open socket is reported to hold, and a weak reference to the
+/// What one open socket is reported to hold (this thread's [`figure`],
+/// the same for every socket: not stored, so each entry of the reactor's
+/// table stays one pointer smaller), and a weak reference to the
 /// JavaScript object that owns it; both given back when dropped.
 pub struct Charge {
-    bytes: i64,
     /// Weak (count 0); null until [`watch`].
     owner: sys::napi_ref,
 }
@@ -67,10 +68,8 @@ impl Charge {
     /// Reports one socket's figure to V8 and returns the charge that gives
     /// it back.
     pub fn new() -> Charge {
-        let bytes = figure();
-        adjust(bytes);
+        adjust(figure());
         Charge {
-            bytes,
             owner: ptr::null_mut(),
         }
     }
@@ -90,7 +89,8 @@ impl Charge {
 
 impl Drop for Charge {
     fn drop(&mut self) {
-        adjust(-self.bytes);
+        // `figure` is worked out once per thread, so this is what `new` added.
+        adjust(-figure());
         let env = ENV.with(Cell::get);
         if !self.owner.is_null() && !env.is_null() {
             // SAFETY: the reference was made in `env` (this thread's live
