@@ -4,11 +4,13 @@
 
 import * as native from './native.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail } from './result.js'
-import { type Deadline, type SocketState, Wake, Waiter, completed, waitOn } from './scheduler.js'
+import { type Deadline, type SocketState, Wake, Waiter, completed, completedAs, waitOn } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
 const DETACHED = native.DETACHED
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
+/** `[true]`, settled once: what a `sendall`/`recvall` done in one call returns. */
+const OK_TRUE_NOW: Promise<Transferred> = Promise.resolve(OK_TRUE)
 
 /**
  * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
@@ -92,7 +94,7 @@ export function moveAll(
   // without an async function; the loop below takes over otherwise.
   if (total > 0 && !state.closed && isReady(state, io)) {
     const n = call(state.id, buf, total, undefined)
-    if (n === total) return completed(OK_TRUE)
+    if (n === total) return completedAs<Transferred>(OK_TRUE, OK_TRUE_NOW)
     if (n === WOULD_BLOCK) markBlocked(state, io)
     else if (n < 0) return completed(failedAfter(fail(n), 0))
     else if (n === 0) return completed([null, 'eof', undefined, 0])
@@ -180,11 +182,27 @@ export function transfer<A>(
   }
   // Driven by the scheduler rather than an async function: one promise and
   // one waiter object per blocked call, and the retry runs right in the
-  // event dispatch, before the woken coroutine resumes.
-  return new Promise<Result<number>>((resolve) => {
-    new PendingTransfer(state, io, call, buf, len, extra, expires, resolve).wake(Wake.Ready)
-  })
+  // event dispatch, before the woken coroutine resumes. The executor is one
+  // function for all calls (no closure and context per call): it hands the
+  // promise's `resolve` to the waiter made just before.
+  const pending = new PendingTransfer(state, io, call, buf, len, extra, expires)
+  arming = pending
+  const promise = new Promise<Result<number>>(armPending)
+  pending.wake(Wake.Ready)
+  return promise
 }
+
+type Settle = (result: Result<number> | PromiseLike<Result<number>>) => void
+
+/** The {@link PendingTransfer} whose promise is being made (see `armPending`). */
+let arming: { resolve: Settle } | null = null
+
+function armPending(resolve: Settle): void {
+  arming!.resolve = resolve
+  arming = null
+}
+
+const unarmed = (): void => {}
 
 /** A {@link transfer} that had to wait: its arguments, and the retry. */
 class PendingTransfer<A> extends Waiter {
@@ -196,10 +214,12 @@ class PendingTransfer<A> extends Waiter {
     private readonly len: number,
     private readonly extra: A,
     private readonly expires: Deadline,
-    private readonly resolve: (result: Result<number> | PromiseLike<Result<number>>) => void,
   ) {
     super()
   }
+
+  /** Settles the call's promise; set by `armPending` as the promise is made. */
+  resolve: Settle = unarmed
 
   wake(outcome: Wake): void {
     const { state, io } = this
