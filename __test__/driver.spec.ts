@@ -79,3 +79,29 @@ test('poller-thread driver: a thread waiting in accept keeps the process alive (
 test('poller-thread driver: an idle server waiting in accept uses no CPU (the poller thread blocks)', (t) =>
   checkIdleCpu(t, THREAD),
 )
+
+interface RaceOutcome {
+  driver: string
+  got: number
+  total: number
+  intact: boolean
+  short: number
+  error: string | null
+}
+
+for (const [name, env] of [
+  ['libuv', DEFAULT],
+  ['poller-thread', THREAD],
+] as const) {
+  test(`${name} driver: data arriving right after a short read wakes the next recv (the drained hint loses no edge)`, async (t) => {
+    const child = await runFixture('short-read-race.ts', { env, timeoutMs: 60_000 })
+    t.false(child.killed, `still running after 60 s: ${child.stderr}`)
+    t.is(child.code, 0, child.stderr)
+    const outcome = JSON.parse(child.stdout) as RaceOutcome
+    if (process.platform !== 'win32') t.is(outcome.driver, name)
+    t.is(outcome.error, null, 'no recv timed out waiting for bytes that had arrived')
+    t.is(outcome.got, outcome.total)
+    t.true(outcome.intact)
+    t.true(outcome.short > 100, `most reads are short (${outcome.short})`)
+  })
+}

@@ -602,6 +602,19 @@ export function completed<T>(value: T | PromiseLike<T>): Promise<T> {
   return new Promise<T>((resolve) => yieldTurn(undefined, new Deferred(resolve, value)))
 }
 
+/**
+ * {@link completed} for a constant result, with `now` the promise already
+ * settled with it: while the budget lasts every call returns that same
+ * promise. A fulfilled promise can be awaited any number of times, and
+ * resolving with an array looks up its `then` each time (a full prototype
+ * walk), so sharing one saves that and the allocation on the commonest
+ * result, `sendall`'s `[true]`.
+ */
+export function completedAs<T>(value: T, now: Promise<T>): Promise<T> {
+  if (spend()) return now
+  return new Promise<T>((resolve) => yieldTurn(undefined, new Deferred(resolve, value)))
+}
+
 /** A result held until the next turn ({@link completed}). */
 class Deferred<T> extends Waiter {
   constructor(

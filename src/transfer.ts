@@ -4,11 +4,13 @@
 
 import * as native from './native.js'
 import { ABORTED, CLOSED, type ErrorName, type Fail, OK_TRUE, type Result, TIMEOUT, fail } from './result.js'
-import { type Deadline, type SocketState, Wake, Waiter, completed, lastExpires, waitOn } from './scheduler.js'
+import { type Deadline, type SocketState, Wake, Waiter, completed, completedAs, lastExpires, waitOn } from './scheduler.js'
 
 const WOULD_BLOCK = native.WOULD_BLOCK
 const DETACHED = native.DETACHED
 const SHORT_READ_DRAINS = native.SHORT_READ_DRAINS
+/** `[true]`, settled once: what a `sendall`/`recvall` done in one call returns. */
+const OK_TRUE_NOW: Promise<Transferred> = Promise.resolve(OK_TRUE)
 
 /**
  * Throws unless `buf` is a byte array (not detached) and `maxlen` fits in
@@ -130,7 +132,7 @@ export function moveAll<B, A>(
   // without an async function; the loop below takes over otherwise.
   if (total > 0 && !state.closed && isReady(state, io)) {
     const n = call(state.id, buf, total, resume.extra(0))
-    if (n === total) return completed(OK_TRUE)
+    if (n === total) return completedAs<Transferred>(OK_TRUE, OK_TRUE_NOW)
     if (n === WOULD_BLOCK) markBlocked(state, io)
     else if (n < 0) return completed(failedAfter(fail(n), 0))
     else if (n === 0) return completed([null, 'eof', undefined, 0])

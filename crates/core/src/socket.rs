@@ -4,7 +4,7 @@
 //! [`io::ErrorKind::WouldBlock`]; waiting for readiness is the reactor's job
 //! (see [`crate::reactor`]), never this module's.
 
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 
 use socket2::{Domain, MaybeUninitSlice, Protocol, SockAddr, Type};
@@ -341,7 +341,7 @@ impl Socket {
 
     /// `recv(2)` into `buf`. `Ok(0)` on a stream means the peer closed.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io(|| (&*self.inner).read(buf))
+        self.io(|| sys::recv(&self.inner, buf))
     }
 
     /// `send(2)` from `buf`, never raising `SIGPIPE` (`MSG_NOSIGNAL` on Linux,
@@ -354,9 +354,9 @@ impl Socket {
     /// followed by more sends until one would block (or all is sent).
     /// Without that, a waiting writer is never woken.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let mut sent = self.io(|| self.inner.send_with_flags(buf, sys::SEND_FLAGS))?;
+        let mut sent = self.io(|| sys::send(&self.inner, buf))?;
         while !sys::SHORT_WRITE_REARMS && sent > 0 && sent < buf.len() {
-            match self.io(|| self.inner.send_with_flags(&buf[sent..], sys::SEND_FLAGS)) {
+            match self.io(|| sys::send(&self.inner, &buf[sent..])) {
                 Ok(0) => break,
                 Ok(n) => sent += n,
                 // Re-armed (WouldBlock), or an error the next call reports.

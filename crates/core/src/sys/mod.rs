@@ -146,3 +146,16 @@ pub(crate) mod each {
         Ok(bufs.len())
     }
 }
+
+/// `recv(2)` with no flags (Linux: a raw system call in `unix.rs`).
+#[cfg(not(target_os = "linux"))]
+pub fn recv(socket: &socket2::Socket, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    (&*socket).read(buf)
+}
+
+/// `send(2)` with `SEND_FLAGS` (Linux: a raw system call in `unix.rs`).
+#[cfg(not(target_os = "linux"))]
+pub fn send(socket: &socket2::Socket, buf: &[u8]) -> std::io::Result<usize> {
+    socket.send_with_flags(buf, SEND_FLAGS)
+}

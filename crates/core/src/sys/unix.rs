@@ -31,6 +31,61 @@ where_os! {
     }
 }
 
+/// `recv(2)` with no flags. On Linux it is made through `syscall(2)`:
+/// glibc's `recv` is a thread cancellation point, and in a process with
+/// threads (Node always has some) it wraps every call in
+/// `__pthread_enable_asynccancel`/`__pthread_disable_asynccancel`, about a
+/// tenth of our user-space cost of an echo round trip (perf). Nothing here
+/// is ever cancelled. Elsewhere `sys/mod.rs` has the C library's function.
+#[cfg(target_os = "linux")]
+pub fn recv(socket: &socket2::Socket, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `recvfrom(fd, buf, len, 0, NULL, NULL)` writes at most `len`
+    // bytes into `buf`, which is valid and exclusively ours for the call;
+    // no address is asked for. Every argument is passed as a full `c_long`
+    // (the variadic `syscall` reads them so).
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_recvfrom,
+            libc::c_long::from(socket.as_raw_fd()),
+            buf.as_mut_ptr(),
+            buf.len(),
+            0 as libc::c_long,
+            std::ptr::null_mut::<libc::sockaddr>(),
+            std::ptr::null_mut::<libc::socklen_t>(),
+        )
+    };
+    syscall_count(n)
+}
+
+/// `send(2)` with [`SEND_FLAGS`]; on Linux through `syscall(2)`, as [`recv`].
+#[cfg(target_os = "linux")]
+pub fn send(socket: &socket2::Socket, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `sendto(fd, buf, len, flags, NULL, 0)` only reads `len` bytes
+    // of `buf`, valid for the call; arguments as in `recv`.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_sendto,
+            libc::c_long::from(socket.as_raw_fd()),
+            buf.as_ptr(),
+            buf.len(),
+            libc::c_long::from(SEND_FLAGS),
+            std::ptr::null::<libc::sockaddr>(),
+            0 as libc::c_long,
+        )
+    };
+    syscall_count(n)
+}
+
+/// A byte count from `syscall(2)`, or the `errno` it set.
+#[cfg(target_os = "linux")]
+fn syscall_count(n: libc::c_long) -> io::Result<usize> {
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// Per-socket setup after `socket(2)`/`accept(2)`: `SO_NOSIGPIPE` on Apple
 /// platforms, which lack `MSG_NOSIGNAL`.
 #[cfg(target_vendor = "apple")]
