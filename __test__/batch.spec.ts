@@ -175,7 +175,10 @@ test('sendmany: runtime errors are tuples; a failing datagram after the first en
   const [, sender, to] = await udpPair(t)
   // Not connected, no address.
   const [, err] = await sender.sendmany([Buffer.from('x')])
-  t.is(err, 'destination_address_required')
+  // POSIX says EDESTADDRREQ; Windows' send on an unconnected UDP socket
+  // fails differently (Wine: WSAEINVAL). Either way a tuple, not a throw.
+  if (process.platform === 'win32') t.true(err === 'invalid_argument' || err === 'not_connected', String(err))
+  else t.is(err, 'destination_address_required')
   const tooBig = Buffer.alloc(70_000)
   t.deepEqual(await sender.sendmany([tooBig], null, null, to), [null, 'message_too_long', EMSGSIZE])
   t.deepEqual(await sender.sendmany([Buffer.from('fine'), tooBig], null, null, to), [1])

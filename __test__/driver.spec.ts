@@ -102,6 +102,8 @@ for (const [name, env] of [
     t.is(outcome.error, null, 'no recv timed out waiting for bytes that had arrived')
     t.is(outcome.got, outcome.total)
     t.true(outcome.intact)
-    t.true(outcome.short > 100, `most reads are short (${outcome.short})`)
+    // Each short read is one chance for the race; on a loaded machine the
+    // reader falls behind and fills more of its buffer, so fewer are short.
+    t.true(outcome.short >= 10, `the drained hint was exercised (${outcome.short} short reads)`)
   })
 }
