@@ -395,6 +395,29 @@ impl Dispatcher {
         f(unsafe { std::slice::from_raw_parts_mut(self.events_ptr, BATCH * 3) })
     }
 
+    /// Dispatches events another thread polled for this environment
+    /// (`(slot, generation, readiness)` triples), a batch at a time, leaving
+    /// out those of sockets closed since.
+    ///
+    /// # Safety
+    /// On the environment's thread, outside any JavaScript frame.
+    unsafe fn dispatch_routed(&self, queued: &[u32]) {
+        for chunk in queued.chunks(BATCH * 3) {
+            let count = chunk.len() / 3;
+            // SAFETY: per the contract.
+            let live = unsafe {
+                self.with_events(|out| {
+                    out[..count * 3].copy_from_slice(&chunk[..count * 3]);
+                    state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
+                })
+            };
+            if live > 0 {
+                // SAFETY: per the contract.
+                unsafe { self.dispatch(live) };
+            }
+        }
+    }
+
     /// Calls `dispatch(count)` in a handle scope through `napi_make_callback`,
     /// so that the microtasks (promise continuations) the batch queued run
     /// before control returns to the event loop.

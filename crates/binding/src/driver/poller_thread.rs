@@ -514,20 +514,8 @@ unsafe extern "C" fn deliver(
     if core.stalled.load(Ordering::SeqCst) {
         core.notify();
     }
-    for chunk in taken.chunks(BATCH * 3) {
-        let count = chunk.len() / 3;
-        // SAFETY: on the environment's thread, outside any JavaScript frame.
-        let live = unsafe {
-            driver.dispatcher.with_events(|out| {
-                out[..count * 3].copy_from_slice(&chunk[..count * 3]);
-                state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
-            })
-        };
-        if live > 0 {
-            // SAFETY: as above.
-            unsafe { driver.dispatcher.dispatch(live) };
-        }
-    }
+    // SAFETY: on the environment's thread, outside any JavaScript frame.
+    unsafe { driver.dispatcher.dispatch_routed(&taken) };
     taken.clear();
     *driver.spare.borrow_mut() = taken;
 }

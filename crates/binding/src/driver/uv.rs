@@ -354,20 +354,8 @@ unsafe extern "C" fn on_routed(waker: *mut c_void) {
     // JavaScript frame.
     let driver = unsafe { &*driver_of(api, waker) };
     let queued = driver.inbox.take();
-    for chunk in queued.chunks(BATCH * 3) {
-        let count = chunk.len() / 3;
-        // SAFETY: as above.
-        let live = unsafe {
-            driver.dispatcher.with_events(|out| {
-                out[..count * 3].copy_from_slice(&chunk[..count * 3]);
-                state::with_reactor(|reactor| reactor.retain_live(out, count)).unwrap_or(0)
-            })
-        };
-        if live > 0 {
-            // SAFETY: on the environment's thread inside a libuv callback.
-            unsafe { driver.dispatcher.dispatch(live) };
-        }
-    }
+    // SAFETY: as above.
+    unsafe { driver.dispatcher.dispatch_routed(&queued) };
 }
 
 /// Closes the async handle, then the poll handle, whose close callback

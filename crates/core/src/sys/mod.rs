@@ -87,6 +87,18 @@ mod options_windows;
 #[cfg(windows)]
 pub use options_windows::*;
 
+/// No exclusive registration where the poller has none (kqueue; IOCP
+/// under mio, where each handle's AFD poll completes on its own):
+/// `Ok(false)`, the caller registers the socket as usual.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn register_exclusive(
+    _registry: &mio::Registry,
+    _source: &mut Source,
+    _token: mio::Token,
+) -> std::io::Result<bool> {
+    Ok(false)
+}
+
 /// Batched datagram calls as one call per datagram, for the OSes without
 /// `recvmmsg`/`sendmmsg` (or where we do not use them).
 #[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]

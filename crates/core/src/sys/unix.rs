@@ -6,6 +6,7 @@ use std::os::fd::AsRawFd;
 
 use mio::event;
 use mio::unix::SourceFd;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use mio::{Registry, Token};
 use socket2::Domain;
 
@@ -255,16 +256,6 @@ pub fn register_exclusive(
         return Ok(false);
     }
     Err(err)
-}
-
-/// No exclusive registration here (kqueue has none): `Ok(false)`.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub fn register_exclusive(
-    _registry: &Registry,
-    _source: &mut Source,
-    _token: Token,
-) -> io::Result<bool> {
-    Ok(false)
 }
 
 /// One call per datagram where the OS has no `recvmmsg`/`sendmmsg` we use.

@@ -19,7 +19,6 @@ use std::ops::Deref;
 use std::os::windows::io::{AsRawSocket, FromRawSocket};
 
 use mio::event;
-use mio::{Registry, Token};
 use socket2::Domain;
 
 use crate::socket::{Family, Kind};
@@ -164,16 +163,6 @@ pub fn listens(_source: &Source) -> bool {
 /// See `reactor::SHARED_LISTENER`: each thread's AFD poll on its handle
 /// completes for a connection.
 pub const SHARED_LISTENER: &str = "none";
-
-/// IOCP under mio has no exclusive registration (each handle's AFD poll
-/// completes on its own): `Ok(false)`.
-pub fn register_exclusive(
-    _registry: &Registry,
-    _source: &mut Source,
-    _token: Token,
-) -> io::Result<bool> {
-    Ok(false)
-}
 
 /// `WSAEMSGSIZE`: reported with a truncated datagram.
 pub const EMSGSIZE: i32 = 10040;
