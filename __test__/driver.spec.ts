@@ -102,8 +102,10 @@ for (const [name, env] of [
     t.is(outcome.error, null, 'no recv timed out waiting for bytes that had arrived')
     t.is(outcome.got, outcome.total)
     t.true(outcome.intact)
-    // Each short read is one chance for the race; on a loaded machine the
-    // reader falls behind and fills more of its buffer, so fewer are short.
-    t.true(outcome.short >= 10, `the drained hint was exercised (${outcome.short} short reads)`)
+    // Each short read is one chance for the race (hundreds on a quiet
+    // machine); on a loaded one the reader falls behind and fills its
+    // buffer, and as few as 7 were seen. At least one must have happened.
+    t.log(`${outcome.short} short reads`)
+    t.true(outcome.short >= 1, `the drained hint was exercised (${outcome.short} short reads)`)
   })
 }
