@@ -35,7 +35,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 
 import { ROOT, canPin, cpuNanos, hasFlag, interleaved, kilo, load, median, numberOption, pinned } from './lib'
-import { plainNodeScript, runOrThrow, stringOption, table, useReleaseAddon, withServer } from './lib'
+import { type WrkResult, hasWrk, plainNodeScript, runOrThrow, runWrk, stringOption, table, useReleaseAddon, withServer } from './lib'
 
 interface Scenario {
   name: string
@@ -68,42 +68,8 @@ interface Run {
   errors: number
 }
 
-interface Measured {
-  requests: number
-  seconds: number
-  bytes: number
-  errors: number
-}
-
-const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }
-
-/** Runs wrk and parses its summary. */
-function runWrk(url: string, scenario: Scenario, seconds: number): Promise<Measured> {
-  // wrk takes whole seconds.
-  const args = ['-t1', `-c${scenario.connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--timeout', '10s']
-  if (scenario.close) args.push('-H', 'Connection: close')
-  args.push(url)
-  return new Promise((resolve, reject) => {
-    const [cmd, argv] = pinned(1, 'wrk', args)
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('error', reject)
-    child.on('exit', (code) => {
-      const m = /(\d+) requests in ([\d.]+)(ms|s|m), ([\d.]+)(B|KB|MB|GB|TB) read/.exec(out)
-      if (code !== 0 || m === null) return reject(new Error(`wrk exited ${code}: ${out}`))
-      const scale = m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1
-      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
-      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
-      const errors =
-        (socketErrors ? socketErrors.slice(1).reduce((sum, v) => sum + Number(v), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0)
-      resolve({ requests: Number(m[1]), seconds: Number(m[2]) * scale, bytes: Number(m[4]) * UNITS[m[5]], errors })
-    })
-  })
-}
-
 /** Runs bench/http-load.js; `onMeasuring` is called when its window starts. */
-function runNodeLoad(port: number, scenario: Scenario, warmup: number, duration: number, ca: string, onMeasuring: () => void): Promise<Measured> {
+function runNodeLoad(port: number, scenario: Scenario, warmup: number, duration: number, ca: string, onMeasuring: () => void): Promise<WrkResult> {
   const args = ['--port', String(port), '--connections', String(scenario.connections), '--path', scenario.path]
   args.push('--warmup', String(warmup), '--duration', String(duration))
   if (scenario.close) args.push('--close')
@@ -120,7 +86,7 @@ function runNodeLoad(port: number, scenario: Scenario, warmup: number, duration:
     child.on('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? ''
       if (code !== 0) return reject(new Error(`http-load exited ${code}: ${out}`))
-      resolve(JSON.parse(last) as Measured)
+      resolve(JSON.parse(last) as WrkResult)
     })
   })
 }
@@ -134,11 +100,12 @@ async function measure(
   return withServer(server.name, plainNodeScript(server.script, extra), async (child, port) => {
     const url = `${scenario.tls ? 'https' : 'http'}://127.0.0.1:${port}${scenario.path}`
     let cpuFrom: number | undefined
-    let result: Measured
+    let result: WrkResult
     if (opts.useWrk) {
-      if (opts.warmup > 0) await runWrk(url, scenario, opts.warmup)
+      const extra = scenario.close ? ['-H', 'Connection: close'] : []
+      if (opts.warmup > 0) await runWrk(url, scenario.connections, opts.warmup, extra)
       cpuFrom = cpuNanos(child.pid)
-      result = await runWrk(url, scenario, opts.duration)
+      result = await runWrk(url, scenario.connections, opts.duration, extra)
     } else {
       result = await runNodeLoad(port, scenario, opts.warmup, opts.duration, path.join(opts.certDir, 'cert.pem'), () => {
         cpuFrom = cpuNanos(child.pid)
@@ -179,9 +146,9 @@ async function main(): Promise<void> {
   const wanted = (stringOption('scenarios', 'BENCH_SCENARIOS') ?? SCENARIOS.map((s) => s.name).join(',')).split(',')
   const scenarios = SCENARIOS.filter((s) => wanted.includes(s.name))
   if (scenarios.length !== wanted.length) throw new RangeError(`unknown scenario in ${wanted.join(',')}; known: ${SCENARIOS.map((s) => s.name).join(',')}`)
-  const hasWrk = spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined
-  const loadTool = stringOption('load', 'BENCH_LOAD') ?? (hasWrk ? 'wrk' : 'node')
-  if (loadTool === 'wrk' && !hasWrk) throw new Error('--load wrk: wrk is not installed (apt-get install wrk)')
+  const wrkHere = hasWrk()
+  const loadTool = stringOption('load', 'BENCH_LOAD') ?? (wrkHere ? 'wrk' : 'node')
+  if (loadTool === 'wrk' && !wrkHere) throw new Error('--load wrk: wrk is not installed (apt-get install wrk)')
   if (loadTool !== 'wrk' && loadTool !== 'node') throw new RangeError(`--load must be wrk or node, got ${loadTool}`)
   const useWrk = loadTool === 'wrk'
   if (!hasFlag('no-build')) {

@@ -565,3 +565,47 @@ export function rateTable(
   }
   return table(lines)
 }
+
+/** What one wrk run counted. */
+export interface WrkResult {
+  requests: number
+  seconds: number
+  /** Response bytes read (head and body). */
+  bytes: number
+  /** Socket errors and non-2xx/3xx responses. */
+  errors: number
+}
+
+const WRK_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }
+
+/**
+ * Runs `wrk -t1` (pinned to CPU 1) against `url` with `connections`
+ * keep-alive connections for `seconds` (whole seconds: wrk takes no
+ * fractions) and parses its summary; `extra` goes on its command line
+ * (e.g. `-H 'Connection: close'`).
+ */
+export function runWrk(url: string, connections: number, seconds: number, extra: string[] = []): Promise<WrkResult> {
+  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--timeout', '10s', ...extra, url]
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = pinned(1, 'wrk', args)
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      const m = /(\d+) requests in ([\d.]+)(ms|s|m), ([\d.]+)(B|KB|MB|GB|TB) read/.exec(out)
+      if (code !== 0 || m === null) return reject(new Error(`wrk exited ${code}: ${out}`))
+      const scale = m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
+      const errors =
+        (socketErrors ? socketErrors.slice(1).reduce((sum, v) => sum + Number(v), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0)
+      resolve({ requests: Number(m[1]), seconds: Number(m[2]) * scale, bytes: Number(m[4]) * WRK_UNITS[m[5]], errors })
+    })
+  })
+}
+
+/** Whether `wrk` runs here. */
+export function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined
+}

@@ -35,7 +35,9 @@
 //   --no-bulk, --bulk-only       single-stream throughput, both directions (bench/bulk.ts)
 //   --no-accept, --accept-only   connections accepted per second (bench/accept.ts)
 //   --no-udp, --udp-only         UDP datagrams per second, receive and send (bench/udp.ts)
-// Results: bench/results/latest.json; a run of only bulk/accept/udp parts
+//   --no-http, --http-only       plain HTTP/1.1 keep-alive with wrk, the same handler on
+//                                socket2, node:net and native (bench/http-plain.ts)
+// Results: bench/results/latest.json; a run of only bulk/accept/udp/http parts
 // writes bench/results/<parts>.json (e.g. bulk-accept-udp.json) instead.
 //
 // The socket2 processes load a private copy of the release addon
@@ -68,20 +70,27 @@ import {
   table,
   useReleaseAddon,
   withServer,
+  hasWrk,
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type IdleResult, idleTable, runIdle } from './idle'
 import { acceptTable, runAccept } from './accept'
 import { bulkTable, runBulk } from './bulk'
 import { runUdp, udpTable } from './udp'
+import { httpPlainTable, runHttpPlain } from './http-plain'
 import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
 /** The parts with a rate and a CPU cost per operation against native references. */
-const NEW_PARTS = ['bulk', 'accept', 'udp'] as const
+const NEW_PARTS = ['bulk', 'accept', 'udp', 'http'] as const
 type NewPart = (typeof NEW_PARTS)[number]
+
+/** A part's name in a partial run's file name; 'http' would collide with bench:http's http.json. */
+function partFileName(part: NewPart): string {
+  return part === 'http' ? 'http-plain' : part
+}
 
 interface Server {
   name: string
@@ -227,11 +236,12 @@ npm run bench -- [options]      (node --import tsx bench/run.ts [options])
   --no-build        skip building the bench crate and the addon
   --workers L       worker counts of the threads benchmark (BENCH_WORKERS, 1,2)
   --no-fairness --no-idle --no-timers --no-threads              skip a part
-  --no-bulk --no-accept --no-udp
+  --no-bulk --no-accept --no-udp --no-http
   --fairness-only --idle-only --timers-only --threads-only      run one part
-  --bulk-only --accept-only --udp-only                          (several -only flags run those parts)
-                    (--threads-only writes bench/results/threads.json; bulk/accept/udp
-                    parts alone write bench/results/<parts>.json, e.g. bulk-udp.json)
+  --bulk-only --accept-only --udp-only --http-only              (several -only flags run those parts)
+                    (--threads-only writes bench/results/threads.json; bulk/accept/udp/http
+                    parts alone write bench/results/<parts>.json, e.g. bulk-udp.json;
+                    http is named http-plain there)
   --help            this text
 
 Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
@@ -325,6 +335,14 @@ async function main(): Promise<void> {
     console.error(`udp: 64-byte datagrams, receive and send, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
     udp = await runUdp(rateParts)
   }
+  let http: RateRow[] | undefined
+  if (runs('http')) {
+    if (!hasWrk()) console.error('http: skipped, wrk is not installed (apt-get install wrk)')
+    else {
+      console.error(`http: plain HTTP/1.1 keep-alive, 1/64/256 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+      http = await runHttpPlain(rateParts)
+    }
+  }
   const loadAfter = load()
 
   const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
@@ -338,6 +356,7 @@ async function main(): Promise<void> {
   if (bulk !== undefined) console.log(`\nbulk: single-stream throughput over loopback TCP\n${bulkTable(bulk)}`)
   if (accept !== undefined) console.log(`\naccept: connections accepted, read and closed per second\n${acceptTable(accept)}`)
   if (udp !== undefined) console.log(`\nudp: 64-byte datagrams per second\n${udpTable(udp)}`)
+  if (http !== undefined) console.log(`\nhttp: plain HTTP/1.1 keep-alive, the same request handler on every server\n${httpPlainTable(http)}`)
 
   const report = {
     date: new Date().toISOString(),
@@ -357,13 +376,14 @@ async function main(): Promise<void> {
     bulk: bulk ?? null,
     accept: accept ?? null,
     udp: udp ?? null,
+    http: http ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })
   // A threads-only run, or one of only the bulk/accept/udp parts, leaves
   // the full suite's results alone.
   const onlyNew = newOnly.length > 0 && !(timersOnly || fairnessOnly || idleOnly || threadsOnly)
-  const file = threadsOnly ? 'threads.json' : onlyNew ? `${newOnly.join('-')}.json` : 'latest.json'
+  const file = threadsOnly ? 'threads.json' : onlyNew ? `${newOnly.map(partFileName).join('-')}.json` : 'latest.json'
   writeFileSync(path.join(out, file), `${JSON.stringify(report, null, 2)}\n`)
   console.log(`\nwritten: bench/results/${file}`)
 }
