@@ -9,6 +9,7 @@ import { constants } from 'node:os'
 import test from 'ava'
 
 import * as socket from '../index'
+import * as native from '../src/native'
 import { TURN_BUDGET } from '../src/scheduler'
 import { boundUdp, checkLeaksAtEnd, ok, pair, portOf, recvExactly, whole, windows } from './helpers'
 
@@ -214,6 +215,29 @@ test('sendv: a header and a body in one call; empty buffers are fine', async (t)
   const buf = Buffer.alloc(9)
   await recvExactly(server, buf)
   t.is(buf.toString(), 'HEAD body')
+})
+
+test('sendv: more buffers than fit inline (16) keep their order; the raw binding guards its arguments', async (t) => {
+  const [client, server] = await pair(t)
+  const parts = Array.from({ length: 40 }, (_, i) => Buffer.from(String.fromCharCode(65 + (i % 26))))
+  t.deepEqual(await client.sendv(parts), [40])
+  const buf = Buffer.alloc(40)
+  await recvExactly(server, buf)
+  t.is(buf.toString(), parts.map((p) => p.toString()).join(''))
+  // Direct calls past index.ts's checks: a TypeError, never a crash.
+  const id = (client as unknown as { state: { id: number } }).state.id
+  t.is(typeof id, 'number')
+  t.throws(() => native.sendv(id, 'abc' as never, 1, 1, 0, 1), { instanceOf: TypeError })
+  // An element that is no longer a Uint8Array: the array changed while the call waited.
+  t.is(native.sendv(id, [7 as never], 1, 1, 0, 1), native.DETACHED)
+  t.throws(() => (native.sendv as (...args: unknown[]) => number)(id, parts), { instanceOf: TypeError })
+  // A total that does not add up (a buffer detached while the call waited): nothing moves.
+  t.is(native.sendv(id, parts, parts.length, 41, 0, 41), native.DETACHED)
+  // skip and len select the middle of the concatenation, across buffers.
+  t.is(native.sendv(id, parts, parts.length, 40, 3, 30), 30)
+  const middle = Buffer.alloc(30)
+  await recvExactly(server, middle)
+  t.is(middle.toString(), buf.toString('latin1', 3, 33))
 })
 
 test('sendall of several buffers: partial writes resume in the right place; len cuts the concatenation', async (t) => {

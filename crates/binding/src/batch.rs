@@ -1,5 +1,6 @@
 //! Batched and vectored calls: several datagrams in one `recvmmsg`/`sendmmsg`
-//! (`recvMany`, `sendMany`), several buffers in one stream write (`sendv`).
+//! (`recvMany`, `sendMany`), several buffers in one stream write (`sendv`,
+//! whose Node-API function is in `hot.rs` with the other per-message calls).
 //!
 //! Buffers come as a JavaScript array of `Uint8Array`s, borrowed for the
 //! call as the single-buffer calls borrow theirs, taken as raw parts from
@@ -20,11 +21,13 @@ use std::ptr;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
+use smallvec::SmallVec;
 use socket2_core::socket::{
     empty_addr, Datagram, Destinations, RawBuf, BATCH_MAX as CORE_BATCH_MAX,
 };
 
 use crate::datagram::SockAddr;
+use crate::hot::typed_array;
 use crate::ops::{encode, encode_error, on_socket, DETACHED};
 
 /// The most datagrams one `recvMany`/`sendMany` moves
@@ -32,35 +35,38 @@ use crate::ops::{encode, encode_error, on_socket, DETACHED};
 #[napi]
 pub const BATCH_MAX: u32 = CORE_BATCH_MAX as u32;
 
-/// The first `count` buffers of `bufs` as raw parts, straight from
-/// Node-API, or `None` when an element is not a `Uint8Array` or their total
-/// length is not `total`.
-fn raw_buffers(bufs: &Array, count: u32, total: f64) -> Option<Vec<RawBuf>> {
-    let (env, array) = (bufs.value().env, bufs.raw());
-    let mut raw = Vec::with_capacity(count as usize);
+/// Buffers a batched or vectored call takes without a heap allocation
+/// (more spill to the heap): a header and a body, or a small batch.
+const INLINE_BUFFERS: usize = 16;
+
+/// Raw parts of the buffers of one call.
+pub(crate) type RawBufs = SmallVec<[RawBuf; INLINE_BUFFERS]>;
+
+/// The first `count` elements of the array `array` as raw parts, straight
+/// from Node-API, or `None` when an element is not a `Uint8Array` or their
+/// total length is not `total`.
+///
+/// # Safety
+/// `env` must be the current callback's environment and `array` a value of
+/// this call (an array, or `napi_get_element` fails and this answers `None`).
+pub(crate) unsafe fn raw_buffers(
+    env: sys::napi_env,
+    array: sys::napi_value,
+    count: u32,
+    total: f64,
+) -> Option<RawBufs> {
+    let mut raw = RawBufs::new();
     let mut sum = 0usize;
     for i in 0..count {
         let mut element = ptr::null_mut();
-        let mut kind = 0;
-        let mut len = 0usize;
-        let mut data: *mut std::ffi::c_void = ptr::null_mut();
-        // SAFETY: `env` and `array` belong to this call; every out-pointer
-        // is a valid local. Neither call runs JavaScript.
-        let ok = unsafe {
-            sys::napi_get_element(env, array, i, &mut element) == sys::Status::napi_ok
-                && sys::napi_get_typedarray_info(
-                    env,
-                    element,
-                    &mut kind,
-                    &mut len,
-                    &mut data,
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                ) == sys::Status::napi_ok
+        // SAFETY: `env` and `array` belong to this call (the contract);
+        // `element` is a valid out-pointer. Neither call runs JavaScript.
+        let (data, len) = unsafe {
+            if sys::napi_get_element(env, array, i, &mut element) != sys::Status::napi_ok {
+                return None;
+            }
+            typed_array(env, element, sys::TypedarrayType::uint8_array)?
         };
-        if !ok || kind != sys::TypedarrayType::uint8_array {
-            return None;
-        }
         sum += len;
         let ptr = if len == 0 {
             ptr::NonNull::dangling().as_ptr()
@@ -70,6 +76,12 @@ fn raw_buffers(bufs: &Array, count: u32, total: f64) -> Option<Vec<RawBuf>> {
         raw.push(RawBuf { ptr, len });
     }
     (sum as f64 == total).then_some(raw)
+}
+
+/// [`raw_buffers`] of a napi-rs `Array` argument.
+fn array_buffers(bufs: &Array, count: u32, total: f64) -> Option<RawBufs> {
+    // SAFETY: the array is an argument of the current call, in its env.
+    unsafe { raw_buffers(bufs.value().env, bufs.raw(), count, total) }
 }
 
 /// `recvmmsg(2)`: up to `count` (at most [`BATCH_MAX`]) queued datagrams,
@@ -87,7 +99,7 @@ pub fn recv_many(
     froms: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
-    let Some(raw) = raw_buffers(&bufs, count, total) else {
+    let Some(raw) = array_buffers(&bufs, count, total) else {
         return DETACHED;
     };
     if sizes.len() < raw.len() {
@@ -157,10 +169,10 @@ pub fn send_many(
     tos: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
-    let Some(raw) = raw_buffers(&bufs, count, total) else {
+    let Some(raw) = array_buffers(&bufs, count, total) else {
         return DETACHED;
     };
-    let mut slices = Vec::with_capacity(raw.len());
+    let mut slices: SmallVec<[IoSlice; INLINE_BUFFERS]> = SmallVec::with_capacity(raw.len());
     for (i, &RawBuf { ptr, len }) in raw.iter().enumerate() {
         let len = match &sizes {
             Some(sizes) => match sizes.get(i) {
@@ -195,19 +207,18 @@ pub fn send_many(
     on_socket(id_raw, |s| encode(s.send_many(&slices, destinations)))
 }
 
-/// `sendmsg(2)` of `bufs[0..count]` as one stream write, skipping the first
-/// `skip` bytes (what an earlier call sent) and sending at most `len`:
-/// the bytes sent. More than [`MAX_IOVECS`] buffers take one call per
-/// group, on while each group goes out whole, so a short count still means
-/// a full socket buffer.
-#[napi]
-pub fn sendv(id_raw: f64, bufs: Array, count: u32, total: f64, skip: f64, len: f64) -> i32 {
-    let Some(raw) = raw_buffers(&bufs, count, total) else {
-        return DETACHED;
-    };
-    let (mut skip, mut left) = (skip as usize, len as usize);
-    let mut slices = Vec::with_capacity(raw.len());
-    for &RawBuf { ptr, len: buf_len } in &raw {
+/// `sendmsg(2)` of the bytes of `bufs` as one stream write, skipping the
+/// first `skip` (what an earlier call sent) and sending at most `len`: the
+/// bytes sent, or a code as in [`crate::ops`]. More than [`MAX_IOVECS`]
+/// buffers take one call per group, on while each group goes out whole, so
+/// a short count still means a full socket buffer.
+///
+/// # Safety
+/// Each of `bufs` must be live bytes nobody writes during the call.
+pub(crate) unsafe fn send_vectored(id_raw: f64, bufs: &[RawBuf], skip: usize, len: usize) -> i32 {
+    let (mut skip, mut left) = (skip, len);
+    let mut slices: SmallVec<[IoSlice; INLINE_BUFFERS]> = SmallVec::with_capacity(bufs.len());
+    for &RawBuf { ptr, len: buf_len } in bufs {
         if skip >= buf_len {
             skip -= buf_len;
             continue;
@@ -216,8 +227,8 @@ pub fn sendv(id_raw: f64, bufs: Array, count: u32, total: f64, skip: f64, len: f
         if take == 0 {
             break;
         }
-        // SAFETY: a live `Uint8Array`'s bytes `skip..skip + take`, only
-        // read, for this synchronous call.
+        // SAFETY: bytes `skip..skip + take` of a live buffer (the
+        // contract), only read, for this synchronous call.
         slices.push(IoSlice::new(unsafe { slice(ptr.add(skip), take) }));
         skip = 0;
         left -= take;

@@ -496,29 +496,9 @@ impl Drop for Dispatcher {
 }
 
 fn typed_array_u32(env: sys::napi_env, value: sys::napi_value) -> Result<(*mut u32, usize)> {
-    let mut kind = 0;
-    let mut length = 0;
-    let mut data = ptr::null_mut();
-    let mut buffer = ptr::null_mut();
-    let mut offset = 0;
-    // SAFETY: all out-pointers are valid locals; napi checks `value`'s type.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(
-            env,
-            value,
-            &mut kind,
-            &mut length,
-            &mut data,
-            &mut buffer,
-            &mut offset,
-        )
-    };
-    check(status, "napi_get_typedarray_info")?;
-    if kind != sys::TypedarrayType::uint32_array {
-        return Err(Error::new(
-            Status::InvalidArg,
-            "events must be a Uint32Array",
-        ));
-    }
+    // SAFETY: `value` is an argument of the current call in `env`.
+    let parts = unsafe { crate::hot::typed_array(env, value, sys::TypedarrayType::uint32_array) };
+    let (data, length) =
+        parts.ok_or_else(|| Error::new(Status::InvalidArg, "events must be a Uint32Array"))?;
     Ok((data.cast(), length))
 }
