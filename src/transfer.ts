@@ -221,14 +221,27 @@ export function transfer<A, B = Uint8Array>(
   }
   // Driven by the scheduler rather than an async function: one promise and
   // one waiter object per blocked call, and the retry runs right in the
-  // event dispatch, before the woken coroutine resumes.
-  return new Promise<Result<number>>((resolve) => {
-    const pending =
-      extra === undefined
-        ? new PendingTransfer<A, B>(state, io, call, buf, len, resolve)
-        : new PendingTransferWith<A, B>(state, io, call, buf, len, resolve, extra)
-    pending.start(expires)
-  })
+  // event dispatch, before the woken coroutine resumes. The promise's
+  // executor is one shared function, not a closure made per call.
+  const promise = new Promise<Result<number>>(captureResolve)
+  const resolve = captured!
+  captured = undefined
+  const pending =
+    extra === undefined
+      ? new PendingTransfer<A, B>(state, io, call, buf, len, resolve)
+      : new PendingTransferWith<A, B>(state, io, call, buf, len, resolve, extra)
+  pending.start(expires)
+  return promise
+}
+
+type ResolveTransfer = (result: Result<number> | PromiseLike<Result<number>>) => void
+
+/** The resolve function {@link captureResolve} was last given (taken at once by {@link transfer}). */
+let captured: ResolveTransfer | undefined
+
+/** The executor of every waiting transfer's promise: keeps its resolve function for the caller. */
+function captureResolve(resolve: ResolveTransfer): void {
+  captured = resolve
 }
 
 /**
