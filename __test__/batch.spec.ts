@@ -240,6 +240,54 @@ test('sendv: more buffers than fit inline (16) keep their order; the raw binding
   t.is(middle.toString(), buf.toString('latin1', 3, 33))
 })
 
+test('an element getter that detaches an earlier buffer: the raw calls answer DETACHED, never touch freed bytes', async (t) => {
+  const [client, server] = await pair(t)
+  const [udpA, udpB] = [await boundUdp(t), await boundUdp(t)]
+  const id = (s: unknown): number => (s as { state: { id: number } }).state.id
+  /** `[first, second]`, where reading index 1 detaches `first` (its memory is freed). */
+  const treacherous = (): { bufs: Uint8Array[]; total: number } => {
+    const first = new Uint8Array(4096).fill(0x41)
+    const second = new Uint8Array(8).fill(0x42)
+    const bufs: Uint8Array[] = [first]
+    Object.defineProperty(bufs, 1, {
+      enumerable: true,
+      get() {
+        structuredClone(first.buffer, { transfer: [first.buffer] })
+        return second
+      },
+    })
+    return { bufs, total: 4096 + 8 }
+  }
+  let v = treacherous()
+  t.is(native.sendv(id(client), v.bufs, 2, v.total, 0, v.total), native.DETACHED)
+  v = treacherous()
+  t.is(native.sendMany(id(udpA), v.bufs, 2, v.total, null, null, null), native.DETACHED)
+  v = treacherous()
+  t.is(native.recvMany(id(udpB), v.bufs, 2, v.total, new Int32Array(2), null), native.DETACHED)
+  // A buffer getter that detaches the sizes; a destination getter that detaches a buffer.
+  const sizes = new Int32Array(2)
+  const bufs = [new Uint8Array(8)]
+  Object.defineProperty(bufs, 1, {
+    get() {
+      structuredClone(sizes.buffer, { transfer: [sizes.buffer] })
+      return new Uint8Array(8)
+    },
+  })
+  t.is(native.recvMany(id(udpB), bufs, 2, 16, sizes, null), native.DETACHED)
+  const to = socket.sockaddr(ok(udpB.localAddr()))
+  const first = new Uint8Array(4096)
+  const tos = [to]
+  Object.defineProperty(tos, 1, {
+    get() {
+      structuredClone(first.buffer, { transfer: [first.buffer] })
+      return to
+    },
+  })
+  t.is(native.sendMany(id(udpA), [first, new Uint8Array(8)], 2, 4096 + 8, null, null, tos), native.DETACHED)
+  // Nothing went out on the stream.
+  t.deepEqual(await server.recv(Buffer.alloc(16), null, socket.clock() + 0.05), [null, 'timeout'])
+})
+
 test('sendall of several buffers: partial writes resume in the right place; len cuts the concatenation', async (t) => {
   const [client, server] = await pair(t)
   const big = Buffer.alloc(3 << 20)

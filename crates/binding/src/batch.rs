@@ -46,27 +46,39 @@ pub(crate) type RawBufs = SmallVec<[RawBuf; INLINE_BUFFERS]>;
 /// from Node-API, or `None` when an element is not a `Uint8Array` or their
 /// total length is not `total`.
 ///
+/// Reading an element may run JavaScript (an accessor on the array), which
+/// may detach a buffer, freeing its bytes: so every element is read first,
+/// and only then are the buffers' addresses and lengths taken, by calls that
+/// run no JavaScript. A buffer detached by then has length 0, and the sum no
+/// longer matches `total`.
+///
 /// # Safety
 /// `env` must be the current callback's environment and `array` a value of
 /// this call (an array, or `napi_get_element` fails and this answers `None`).
+/// No JavaScript may run between this and the last use of the parts.
 pub(crate) unsafe fn raw_buffers(
     env: sys::napi_env,
     array: sys::napi_value,
     count: u32,
     total: f64,
 ) -> Option<RawBufs> {
-    let mut raw = RawBufs::new();
-    let mut sum = 0usize;
+    let mut elements: SmallVec<[sys::napi_value; INLINE_BUFFERS]> = SmallVec::new();
     for i in 0..count {
         let mut element = ptr::null_mut();
         // SAFETY: `env` and `array` belong to this call (the contract);
-        // `element` is a valid out-pointer. Neither call runs JavaScript.
-        let (data, len) = unsafe {
-            if sys::napi_get_element(env, array, i, &mut element) != sys::Status::napi_ok {
-                return None;
-            }
-            typed_array(env, element, sys::TypedarrayType::uint8_array)?
-        };
+        // `element` is a valid out-pointer. The value stays alive in the
+        // call's handle scope.
+        if unsafe { sys::napi_get_element(env, array, i, &mut element) } != sys::Status::napi_ok {
+            return None;
+        }
+        elements.push(element);
+    }
+    let mut raw = RawBufs::new();
+    let mut sum = 0usize;
+    for element in elements {
+        // SAFETY: a value of this call; reading a typed array's parts runs
+        // no JavaScript.
+        let (data, len) = unsafe { typed_array(env, element, sys::TypedarrayType::uint8_array) }?;
         sum += len;
         let ptr = if len == 0 {
             ptr::NonNull::dangling().as_ptr()
@@ -76,6 +88,27 @@ pub(crate) unsafe fn raw_buffers(
         raw.push(RawBuf { ptr, len });
     }
     (sum as f64 == total).then_some(raw)
+}
+
+/// The elements of `sizes`, an `Int32Array` argument of the same call as
+/// `bufs` (pointer and length, dangling when empty), or `None` for anything
+/// else (or a detached one: it reads as empty, which the callers refuse).
+fn int32_parts(bufs: &Array, sizes: &Unknown) -> Option<(*mut i32, usize)> {
+    // SAFETY: both are arguments of the current call, in its env; reading a
+    // typed array's parts runs no JavaScript.
+    let (data, len) = unsafe {
+        typed_array(
+            bufs.value().env,
+            sizes.raw(),
+            sys::TypedarrayType::int32_array,
+        )
+    }?;
+    let data = if len == 0 {
+        ptr::NonNull::dangling().as_ptr()
+    } else {
+        data.cast()
+    };
+    Some((data, len))
 }
 
 /// [`raw_buffers`] of a napi-rs `Array` argument.
@@ -95,14 +128,18 @@ pub fn recv_many(
     bufs: Array,
     count: u32,
     total: f64,
-    mut sizes: Int32ArraySlice,
+    #[napi(ts_arg_type = "Int32Array")] sizes: Unknown,
     froms: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
     let Some(raw) = array_buffers(&bufs, count, total) else {
         return DETACHED;
     };
-    if sizes.len() < raw.len() {
+    // Only now, after every element getter ran: `sizes` is still attached.
+    let Some((sizes_ptr, sizes_len)) = int32_parts(&bufs, &sizes) else {
+        return DETACHED;
+    };
+    if sizes_len < raw.len() {
         return DETACHED;
     }
     let mut got = [Datagram {
@@ -123,9 +160,10 @@ pub fn recv_many(
     if received <= 0 {
         return received;
     }
-    // SAFETY: the receive is over; `sizes` is a live `Int32Array` this call
+    // SAFETY: the receive is over; `sizes_ptr..+sizes_len` is a live
+    // `Int32Array`'s (no JavaScript ran since it was read), which this call
     // alone uses now.
-    let sizes = unsafe { sizes.as_mut() };
+    let sizes = unsafe { std::slice::from_raw_parts_mut(sizes_ptr, sizes_len) };
     for (size, datagram) in sizes.iter_mut().zip(&got[..received as usize]) {
         *size = if datagram.truncated {
             -1
@@ -164,17 +202,41 @@ pub fn send_many(
     bufs: Array,
     count: u32,
     total: f64,
-    sizes: Option<Int32ArraySlice>,
+    #[napi(ts_arg_type = "Int32Array | undefined | null")] sizes: Option<Unknown>,
     to: Option<&SockAddr>,
     tos: Option<Array>,
 ) -> i32 {
     let count = count.min(BATCH_MAX);
+    // The destinations first: reading them may run JavaScript, which must
+    // all have run before the buffers' parts are taken.
+    let instances: Vec<ClassInstance<SockAddr>> = match &tos {
+        Some(tos) => {
+            let mut each = Vec::with_capacity(count as usize);
+            for i in 0..count {
+                match tos.get::<ClassInstance<SockAddr>>(i) {
+                    Ok(Some(addr)) => each.push(addr),
+                    _ => return encode_error(std::io::ErrorKind::InvalidInput.into()),
+                }
+            }
+            each
+        }
+        None => Vec::new(),
+    };
     let Some(raw) = array_buffers(&bufs, count, total) else {
         return DETACHED;
     };
+    let sizes = match &sizes {
+        Some(sizes) => match int32_parts(&bufs, sizes) {
+            // SAFETY: a live `Int32Array`'s elements (no JavaScript runs from
+            // here on), only read, for this synchronous call.
+            Some((ptr, len)) => Some(unsafe { std::slice::from_raw_parts(ptr.cast_const(), len) }),
+            None => return DETACHED,
+        },
+        None => None,
+    };
     let mut slices: SmallVec<[IoSlice; INLINE_BUFFERS]> = SmallVec::with_capacity(raw.len());
     for (i, &RawBuf { ptr, len }) in raw.iter().enumerate() {
-        let len = match &sizes {
+        let len = match sizes {
             Some(sizes) => match sizes.get(i) {
                 Some(&size) if size >= 0 && size as usize <= len => size as usize,
                 _ => return DETACHED,
@@ -185,19 +247,6 @@ pub fn send_many(
         // this synchronous call.
         slices.push(IoSlice::new(unsafe { slice(ptr, len) }));
     }
-    let instances: Vec<ClassInstance<SockAddr>> = match &tos {
-        Some(tos) => {
-            let mut each = Vec::with_capacity(slices.len());
-            for i in 0..slices.len() as u32 {
-                match tos.get::<ClassInstance<SockAddr>>(i) {
-                    Ok(Some(addr)) => each.push(addr),
-                    _ => return encode_error(std::io::ErrorKind::InvalidInput.into()),
-                }
-            }
-            each
-        }
-        None => Vec::new(),
-    };
     let each: Vec<&socket2::SockAddr> = instances.iter().map(|a| a.inner()).collect();
     let destinations = match (to, &tos) {
         (_, Some(_)) => Destinations::Each(&each),
