@@ -242,7 +242,7 @@ test('sendv: more buffers than fit inline (16) keep their order; the raw binding
 
 test('an element getter that detaches an earlier buffer: the raw calls answer DETACHED, never touch freed bytes', async (t) => {
   const [client, server] = await pair(t)
-  const [udpA, udpB] = [await boundUdp(t), await boundUdp(t)]
+  const [udpB, udpA, to] = await udpPair(t)
   const id = (s: unknown): number => (s as { state: { id: number } }).state.id
   /** `[first, second]`, where reading index 1 detaches `first` (its memory is freed). */
   const treacherous = (): { bufs: Uint8Array[]; total: number } => {
@@ -274,7 +274,6 @@ test('an element getter that detaches an earlier buffer: the raw calls answer DE
     },
   })
   t.is(native.recvMany(id(udpB), bufs, 2, 16, sizes, null), native.DETACHED)
-  const to = socket.sockaddr(ok(udpB.localAddr()))
   const first = new Uint8Array(4096)
   const tos = [to]
   Object.defineProperty(tos, 1, {
