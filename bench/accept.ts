@@ -17,7 +17,7 @@
 
 import * as path from 'node:path'
 
-import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, baseline, kilo, plainNodeScript, queuedShare, ratePart, rateTable, underLoad } from './lib'
+import { type LoadResult, type Measured, ERRORS, QUEUED, ROOT, type RateRow, baseline, kilo, plainNodeScript, queuedShare, ratePart, rateTable, underLoad } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
@@ -68,7 +68,7 @@ export async function runAccept(options: { warmup: number; duration: number; rep
 export function acceptTable(rows: RateRow[]): string {
   return (
     `${rateTable(rows, { rate: 'conn/s', cpu: 'µs/conn', format: kilo }, [baseline('node:net'), baseline('native')], [
-      { key: 'errors', label: 'errors', format: String },
+      ERRORS,
       QUEUED,
     ])}\n` +
     `(medians and ranges; ${CONCURRENCY} connections in flight, each: connect, 1 byte, server closes, client RST (SO_LINGER 0);\n` +

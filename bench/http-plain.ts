@@ -22,7 +22,7 @@
 
 import * as path from 'node:path'
 
-import { QUEUED, ROOT, type Measured, type RateRow, baseline, kilo, pinned, plainNodeScript, queuedShare, ratePart, rateTable } from './lib'
+import { ERRORS, QUEUED, ROOT, type Measured, type RateRow, baseline, kilo, pinned, plainNodeScript, queuedShare, ratePart, rateTable } from './lib'
 import { runWrk, schedStat, startChild, stopChild } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
@@ -77,7 +77,7 @@ export async function runHttpPlain(options: { warmup: number; duration: number; 
 export function httpPlainTable(rows: RateRow[]): string {
   return (
     `${rateTable(rows, { rate: 'req/s', cpu: 'µs/req', format: kilo }, [baseline('node:net'), baseline('native')], [
-      { key: 'errors', label: 'errors', format: String },
+      ERRORS,
       QUEUED,
     ])}\n` +
     '(medians and ranges; wrk -t1 on CPU 1, keep-alive GET / with a 13-byte body; the same request handler on each server;\n' +

@@ -459,6 +459,9 @@ export function queuedShare(waitNs: number | undefined, seconds: number): number
 /** The {@link rateTable} column of {@link queuedShare}, which every rate part reports as `queued`. */
 export const QUEUED: ExtraColumn = { key: 'queued', label: 'queued', format: (x) => `${(x * 100).toFixed(0)}%` }
 
+/** The {@link rateTable} column of the load generator's failed connections or requests, as `errors`. */
+export const ERRORS: ExtraColumn = { key: 'errors', label: 'errors', format: String }
+
 /**
  * A rate part (bulk, accept, udp): for each group (a direction, a mode),
  * every variant measured `reps` times, interleaved ({@link interleave});
