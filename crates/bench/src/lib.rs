@@ -86,6 +86,18 @@ pub fn write_some<W: Write>(sink: &mut W, data: &[u8]) -> io::Result<usize> {
     Ok(written)
 }
 
+/// Writes what `pending` holds (bytes the socket did not take before) as
+/// far as `sink` takes them now, dropping what went; `Ok(true)` when none
+/// are left.
+pub fn flush_pending<W: Write>(sink: &mut W, pending: &mut Vec<u8>) -> io::Result<bool> {
+    if pending.is_empty() {
+        return Ok(true);
+    }
+    let written = write_some(sink, pending)?;
+    pending.drain(..written);
+    Ok(pending.is_empty())
+}
+
 /// A load generator's measured window: `warmup` seconds not counted, then
 /// `duration` seconds counted. Entering the window prints `measuring` on a
 /// line of its own (the harness reads the server's CPU time then).

@@ -6,11 +6,11 @@
 //! Usage: `echo-server [--port N]` (0, the default, lets the OS choose).
 //! Prints the port on stdout once it accepts connections.
 
-use std::io;
-
 use mio::net::TcpStream;
 use mio::Interest;
-use socket2_bench::{fail, flag, read_until_blocked, serve_mio, write_some, Drained};
+use socket2_bench::{
+    fail, flag, flush_pending, read_until_blocked, serve_mio, write_some, Drained,
+};
 
 struct Connection {
     stream: TcpStream,
@@ -42,7 +42,7 @@ fn main() {
 /// Handles one event on a connection: flushes what is pending, then echoes
 /// everything readable. Returns `false` once the connection is finished.
 fn echo(conn: &mut Connection, buf: &mut [u8]) -> bool {
-    match flush(conn) {
+    match flush_pending(&mut conn.stream, &mut conn.pending) {
         Ok(true) => {}
         // Still blocked on writing: a writable event will bring us back, and
         // reading resumes then (its edge is not lost, the data stays queued).
@@ -59,14 +59,4 @@ fn echo(conn: &mut Connection, buf: &mut [u8]) -> bool {
         Ok(true)
     });
     matches!(outcome, Ok(Drained::Empty))
-}
-
-/// Writes the pending bytes; `Ok(true)` when none are left.
-fn flush(conn: &mut Connection) -> io::Result<bool> {
-    if conn.pending.is_empty() {
-        return Ok(true);
-    }
-    let written = write_some(&mut conn.stream, &conn.pending)?;
-    conn.pending.drain(..written);
-    Ok(conn.pending.is_empty())
 }

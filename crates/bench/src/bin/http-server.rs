@@ -13,7 +13,9 @@ use std::io;
 
 use mio::net::TcpStream;
 use mio::Interest;
-use socket2_bench::{fail, flag, read_until_blocked, serve_mio, write_some, Drained};
+use socket2_bench::{
+    fail, flag, flush_pending, read_until_blocked, serve_mio, write_some, Drained,
+};
 
 /// Longest request head accepted, as the JavaScript servers'.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -58,7 +60,7 @@ fn main() {
 /// Handles one event: flushes pending output, then reads and answers every
 /// complete request. `Ok(false)` once the connection is finished.
 fn serve(conn: &mut Connection, buf: &mut [u8]) -> io::Result<bool> {
-    if !flush(conn)? {
+    if !flush_pending(&mut conn.stream, &mut conn.output)? {
         // Still blocked on writing: the writable event brings us back, and
         // the readable edge is not lost (the bytes stay queued).
         return Ok(true);
@@ -95,16 +97,6 @@ fn serve(conn: &mut Connection, buf: &mut [u8]) -> io::Result<bool> {
         return Ok(false);
     }
     Ok(!(conn.closing && conn.output.is_empty()))
-}
-
-/// Writes the pending output; `Ok(true)` when none is left.
-fn flush(conn: &mut Connection) -> io::Result<bool> {
-    if conn.output.is_empty() {
-        return Ok(true);
-    }
-    let written = write_some(&mut conn.stream, &conn.output)?;
-    conn.output.drain(..written);
-    Ok(conn.output.is_empty())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
