@@ -558,8 +558,8 @@ function onTimer(): void {
 // loop has run its timers and polled for I/O ({@link completed}). (tokio's cooperative budget bounds a
 // task the same way, by operations; Go preempts by time; we do both.)
 //
-// tokio's budget is per task; ours is per turn, because on Node 20 which
-// coroutine runs is not known for free (see `trackThreads`). So each event
+// tokio's budget is per task; ours is per turn, because which coroutine
+// runs is not known for free on any runtime (see `trackThreads`). So each event
 // of an I/O batch adds a coroutine's worth of calls ({@link WAKE_ALLOWANCE})
 // to the turn's budget: 256 connections woken together each get their
 // retry and their reply in this turn (a flat 128 deferred half of them to a

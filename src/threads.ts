@@ -114,24 +114,25 @@ function threadEnded(): void {
 
 // ---- currentThread() --------------------------------------------------------
 //
-// Which thread's code runs is tracked with AsyncLocalStorage. Where that
-// rides on the engine's async context frames (Node 24+, Node 22 with
-// --experimental-async-context-frame, Bun, Deno) it costs next to nothing
-// and is always on. On Node 20 and 22 it turns on promise hooks that slow
-// every `await` in the process, ours and the application's alike (measured:
-// 70–170 ns per await, 5–10% of a 64-byte echo round trip), so there it is
-// on only when the program asks, with trackThreads(), before its first
-// thread. No other way is exact: after an `await`, only the engine knows
-// which continuation runs. So currentThread() never guesses: where tracking
-// is off it throws, naming the call that turns it on.
+// Which thread's code runs is tracked with AsyncLocalStorage, and only when
+// the program asks (trackThreads(), before its first thread): every runtime
+// charges for it. Where AsyncLocalStorage rides on the engine's async
+// context frames (Node 24+, Node 22 with --experimental-async-context-frame,
+// Bun, Deno), each thread costs a frame of its own, a Map: measured on Node
+// 24, 370 B of heap per thread, a quarter of an idle connection. On Node 20
+// and 22 it turns on promise hooks that slow every `await` in the process,
+// ours and the application's alike (measured: 70–170 ns per await, 5–10% of
+// a 64-byte echo round trip). No other way is exact: after an `await`, only
+// the engine knows which continuation runs. So currentThread() never
+// guesses: where tracking is off it throws, naming the call that turns it on.
 
-/** Which thread's code is running, when tracked; `null` while tracking is off. */
-let tracker: AsyncLocalStorage<Thread<unknown>> | null = trackingIsCheap() ? new AsyncLocalStorage() : null
+/** Which thread's code is running, once tracking is on; `null` until then. */
+let tracker: AsyncLocalStorage<Thread<unknown>> | null = null
 /** Set by the first newThread(): tracking turned on later would miss the threads before. */
 let threadsStarted = false
 
 /** True where AsyncLocalStorage uses async context frames, not promise hooks. */
-function trackingIsCheap(): boolean {
+function trackingUsesFrames(): boolean {
   const versions = process.versions as Record<string, string | undefined>
   if (versions.bun !== undefined || versions.deno !== undefined) return true
   const major = Number(versions.node?.split('.')[0] ?? 0)
@@ -141,10 +142,11 @@ function trackingIsCheap(): boolean {
 }
 
 /**
- * Turns on {@link currentThread} where it is not always on (Node 20 and 22
- * without async context frames, where it slows every `await` in the
- * process by about 0.1 µs). Call it once, before the first
- * {@link newThread}; elsewhere it does nothing.
+ * Turns on {@link currentThread}. Call it once, before the first
+ * {@link newThread}; later calls do nothing. Off by default because it
+ * costs every thread or every `await`: an async context frame per thread
+ * (some 370 B of heap on Node 24, and on Bun and Deno), or on Node 20 and
+ * 22 promise hooks that slow every `await` in the process by about 0.1 µs.
  *
  * @throws Error when threads have already started without tracking.
  *
@@ -163,12 +165,13 @@ export function trackThreads(): void {
 /**
  * The {@link Thread} whose code is running, or `null` outside any thread.
  * It follows the thread across its waits and answers from its first call.
- * On Node 20 and 22 (without async context frames) it needs
- * {@link trackThreads} at start-up, and throws without it rather than guess.
+ * It needs {@link trackThreads} at start-up, and throws without it rather
+ * than guess.
  *
- * @throws Error when thread tracking is off (Node 20/22 without trackThreads()).
+ * @throws Error when thread tracking is off (no trackThreads() before the first thread).
  *
  * @example
+ * socket.trackThreads()
  * socket.newThread(async () => {
  *   await socket.sleep(0.1)
  *   console.log(socket.currentThread()?.status())   // 'running'
@@ -176,10 +179,10 @@ export function trackThreads(): void {
  */
 export function currentThread(): Thread<unknown> | null {
   if (tracker === null) {
-    throw new Error(
-      `socket.currentThread() needs thread tracking, which on Node ${process.versions.node} slows every await ` +
-        '(promise hooks here): call socket.trackThreads() once before starting threads',
-    )
+    const cost = trackingUsesFrames()
+      ? 'which costs each thread an async context frame (a Map) here'
+      : `which on Node ${process.versions.node} slows every await (promise hooks here)`
+    throw new Error(`socket.currentThread() needs thread tracking, ${cost}: call socket.trackThreads() once before starting threads`)
   }
   return tracker.getStore() ?? null
 }

@@ -1,30 +1,19 @@
 // currentThread() from its very first call, across socket waits and timers,
-// with threads interleaving: on Bun, Deno and Node 24+ without asking (their
-// AsyncLocalStorage rides on async context frames); on Node 20/22 after
-// trackThreads(), and without it a clear error, never a guess.
+// with threads interleaving, after trackThreads(), on every runtime; without
+// it a clear error, never a guess.
 
 import { check, done, ok, pair, socket } from './lib.mjs'
 
-const versions = process.versions
-const major = Number((versions.node ?? '0').split('.')[0])
-const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-// Where AsyncLocalStorage rides on async context frames.
-const free =
-  versions.bun !== undefined ||
-  versions.deno !== undefined ||
-  (major >= 24 && !flags.includes('--no-async-context-frame')) ||
-  (major === 22 && flags.includes('--experimental-async-context-frame'))
-
-if (!free) {
-  let message = ''
-  try {
-    socket.currentThread()
-  } catch (error) {
-    message = String(error?.message)
-  }
-  check(/trackThreads\(\)/.test(message), `without tracking currentThread() must throw naming trackThreads(), got '${message}'`)
-  socket.trackThreads()
+// Off until asked for, on every runtime (it costs a frame per thread, or
+// promise hooks on every await): without it a clear error.
+let message = ''
+try {
+  socket.currentThread()
+} catch (error) {
+  message = String(error?.message)
 }
+check(/trackThreads\(\)/.test(message), `without tracking currentThread() must throw naming trackThreads(), got '${message}'`)
+socket.trackThreads()
 
 const [a, b] = await pair()
 const seen = []
@@ -59,4 +48,4 @@ check((await tb.done) === tb, 'thread b saw itself')
 check(seen.length === 2, 'both finished')
 a.close()
 b.close()
-await done(free ? 'tracked without asking' : 'tracked after trackThreads()')
+await done('tracked after trackThreads()')
