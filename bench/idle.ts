@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process'
 import * as path from 'node:path'
 
-import { ROOT, median, startChild, table } from './lib'
+import { ROOT, median, serverNode, startChild, table } from './lib'
 
 export interface IdleRun {
   impl: 'socket2' | 'net'
@@ -48,7 +48,7 @@ setInterval(() => {}, 1000)
 `
 
 async function measureIdle(impl: 'socket2' | 'net', connections: number): Promise<IdleRun> {
-  const { child, firstLine } = await startChild(process.execPath, [
+  const { child, firstLine } = await startChild(serverNode(), [
     '--expose-gc',
     path.join(ROOT, 'bench/servers/idle-server.js'),
     '--impl',
@@ -58,7 +58,7 @@ async function measureIdle(impl: 'socket2' | 'net', connections: number): Promis
     '--port',
     '0',
   ])
-  const client = spawn(process.execPath, ['-e', CLIENT, firstLine, String(connections)], { stdio: 'inherit' })
+  const client = spawn(serverNode(), ['-e', CLIENT, firstLine, String(connections)], { stdio: 'inherit' })
   try {
     const report = await new Promise<string>((resolve, reject) => {
       let out = ''

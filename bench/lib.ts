@@ -83,14 +83,50 @@ export function pinned(cpu: number, command: string, args: string[]): [string, s
   return canPin() ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args]
 }
 
+let chosenNode: string | undefined
+
+/**
+ * The node binary the benchmark's servers and peers run on: `--node PATH`
+ * (or `BENCH_NODE`), e.g. `.cache/node/24/node` from `npm run fetch:node`,
+ * else the one running the suite. Runtimes differ in what a promise or an
+ * idle socket costs, so the figures name it.
+ */
+export function serverNode(): string {
+  if (chosenNode !== undefined) return chosenNode
+  const asked = stringOption('node', 'BENCH_NODE')
+  if (asked === undefined) return (chosenNode = process.execPath)
+  const resolved = path.resolve(asked)
+  const probe = spawnSync(resolved, ['--version'], { encoding: 'utf8' })
+  if (probe.status !== 0 || !probe.stdout.startsWith('v')) throw new RangeError(`--node ${asked}: not a node binary that runs here`)
+  return (chosenNode = resolved)
+}
+
+/** The version of {@link serverNode} (`v24.1.0`). */
+export function serverNodeVersion(): string {
+  const node = serverNode()
+  if (node === process.execPath) return process.version
+  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+}
+
+/**
+ * A results file's name: `base.json`, or `base-node24.json` when the
+ * servers ran on another node than the suite's ({@link serverNode}), so a
+ * run on another runtime never overwrites the suite's own figures.
+ */
+export function resultsFile(base: string): string {
+  if (serverNode() === process.execPath) return `${base}.json`
+  const major = serverNodeVersion().replace(/^v/, '').split('.')[0]
+  return `${base}-node${major}.json`
+}
+
 /** `node --import tsx script ...args`, the way every TypeScript child runs. */
 export function nodeScript(script: string, args: string[] = []): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]]
+  return [serverNode(), ['--import', 'tsx', path.join(ROOT, script), ...args]]
 }
 
 /** `node script ...args` for a plain JavaScript child (no loader in the process). */
 export function plainNodeScript(script: string, args: string[] = []): [string, string[]] {
-  return [process.execPath, [path.join(ROOT, script), ...args]]
+  return [serverNode(), [path.join(ROOT, script), ...args]]
 }
 
 /**

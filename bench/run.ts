@@ -19,6 +19,9 @@
 //   --warmup S        BENCH_WARMUP       unmeasured seconds before that (1)
 //   --reps N          BENCH_REPS         repetitions (3)
 //   --connections L   BENCH_CONNECTIONS  comma-separated counts (1,64,256)
+//   --node PATH       BENCH_NODE         the node binary the servers run on
+//                     (default: the suite's own); results go to
+//                     <name>-node<major>.json then
 //   --no-build        skip building the bench crate and the addon (the
 //                     addon copy from the last build is used if present)
 //   --no-timers       skip the timers benchmark
@@ -71,6 +74,9 @@ import {
   useReleaseAddon,
   withServer,
   hasWrk,
+  resultsFile,
+  serverNode,
+  serverNodeVersion,
 } from './lib'
 import { type FairnessResult, fairnessTable, runFairness } from './fairness'
 import { type IdleResult, idleTable, runIdle } from './idle'
@@ -235,6 +241,9 @@ npm run bench -- [options]      (node --import tsx bench/run.ts [options])
   --connections L   comma-separated echo connection counts (BENCH_CONNECTIONS, 1,64,256)
   --no-build        skip building the bench crate and the addon
   --workers L       worker counts of the threads benchmark (BENCH_WORKERS, 1,2)
+  --node PATH       the node binary the servers run on (BENCH_NODE; default: this one),
+                    e.g. .cache/node/24/node after npm run fetch:node; results are
+                    then written to <name>-node24.json
   --no-fairness --no-idle --no-timers --no-threads              skip a part
   --no-bulk --no-accept --no-udp --no-http
   --fairness-only --idle-only --timers-only --threads-only      run one part
@@ -250,7 +259,7 @@ Options take "--reps 5" or "--reps=5". Results: bench/results/latest.json.
 async function main(): Promise<void> {
   parseCommandLine(
     USAGE,
-    ['duration', 'warmup', 'reps', 'connections', 'workers'],
+    ['duration', 'warmup', 'reps', 'connections', 'workers', 'node'],
     [
       'no-build',
       'no-fairness',
@@ -269,6 +278,7 @@ async function main(): Promise<void> {
   const duration = numberOption('duration', 'BENCH_DURATION', 3)
   const reps = Math.max(1, Math.round(numberOption('reps', 'BENCH_REPS', 3)))
   const counts = connectionCounts()
+  serverNode() // a bad --node fails here, before anything is built
   const timersOnly = hasFlag('timers-only')
   const fairnessOnly = hasFlag('fairness-only')
   const idleOnly = hasFlag('idle-only')
@@ -345,7 +355,7 @@ async function main(): Promise<void> {
 
   const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
   console.log(`\nsocket2 benchmarks (${placement};` +
-    ` load average ${loadBefore} before, ${loadAfter} after)`)
+    ` node ${serverNodeVersion()}; load average ${loadBefore} before, ${loadAfter} after)`)
   if (echo.length > 0) console.log(`\necho, 64-byte ping-pong\n${echoTable(echo)}`)
   if (fairness !== undefined) console.log(`\nfairness: ping-pong latency beside a bulk stream\n${fairnessTable(fairness)}`)
   if (idle !== undefined) console.log(`\nidle memory per connection\n${idleTable(idle)}`)
@@ -359,7 +369,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     commit: gitCommit(),
-    node: process.version,
+    node: serverNodeVersion(),
     cpus: os.cpus().length,
     cpu_model: os.cpus()[0]?.model ?? 'unknown',
     pinned: pinning,
@@ -381,7 +391,7 @@ async function main(): Promise<void> {
   // A threads-only run, or one of only the bulk/accept/udp parts, leaves
   // the full suite's results alone.
   const onlyNew = newOnly.length > 0 && !(timersOnly || fairnessOnly || idleOnly || threadsOnly)
-  const file = threadsOnly ? 'threads.json' : onlyNew ? `${newOnly.map(partFileName).join('-')}.json` : 'latest.json'
+  const file = resultsFile(threadsOnly ? 'threads' : onlyNew ? newOnly.map(partFileName).join('-') : 'latest')
   writeFileSync(path.join(out, file), `${JSON.stringify(report, null, 2)}\n`)
   console.log(`\nwritten: bench/results/${file}`)
 }

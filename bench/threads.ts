@@ -23,7 +23,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 
-import { LineChild, ROOT, type Rate, cpuNanos, kilo, load, median, numberOption, runJson, stringOption, table } from './lib'
+import { LineChild, ROOT, type Rate, cpuNanos, kilo, load, median, numberOption, runJson, resultsFile, serverNode, serverNodeVersion, stringOption, table } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
@@ -46,7 +46,7 @@ const CONFIGS: Config[] = [
 ]
 
 function serverArgs(script: string, args: string[]): [string, string[]] {
-  return [process.execPath, [path.join(ROOT, 'bench', 'servers', script), ...args]]
+  return [serverNode(), [path.join(ROOT, 'bench', 'servers', script), ...args]]
 }
 
 interface WorkerReport {
@@ -196,8 +196,8 @@ async function main(): Promise<void> {
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })
   writeFileSync(
-    path.join(out, 'threads.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), options: { warmup, duration, reps, connections, workerCounts }, rows }, null, 2)}\n`,
+    path.join(out, resultsFile('threads')),
+    `${JSON.stringify({ date: new Date().toISOString(), node: serverNodeVersion(), options: { warmup, duration, reps, connections, workerCounts }, rows }, null, 2)}\n`,
   )
 }
 
