@@ -118,8 +118,9 @@ function threadEnded(): void {
 // the program asks (trackThreads(), before its first thread): every runtime
 // charges for it. Where AsyncLocalStorage rides on the engine's async
 // context frames (Node 24+, Node 22 with --experimental-async-context-frame,
-// Bun, Deno), each thread costs a frame of its own, a Map: measured on Node
-// 24, 370 B of heap per thread, a quarter of an idle connection. On Node 20
+// Bun, Deno), each thread costs a frame of its own (on Node a Map: measured
+// on Node 24, 370 B of heap per thread, a quarter of an idle connection;
+// not measured on Bun and Deno). On Node 20
 // and 22 it turns on promise hooks that slow every `await` in the process,
 // ours and the application's alike (measured: 70–170 ns per await, 5–10% of
 // a 64-byte echo round trip). No other way is exact: after an `await`, only
@@ -145,8 +146,9 @@ function trackingUsesFrames(): boolean {
  * Turns on {@link currentThread}. Call it once, before the first
  * {@link newThread}; later calls do nothing. Off by default because it
  * costs every thread or every `await`: an async context frame per thread
- * (some 370 B of heap on Node 24, and on Bun and Deno), or on Node 20 and
- * 22 promise hooks that slow every `await` in the process by about 0.1 µs.
+ * (370 B of heap measured on Node 24; Bun and Deno keep one per thread
+ * too), or on Node 20 and 22 promise hooks that slow every `await` in the
+ * process by about 0.1 µs.
  *
  * @throws Error when threads have already started without tracking.
  *
