@@ -101,11 +101,14 @@ export function serverNode(): string {
   return (chosenNode = resolved)
 }
 
+let chosenVersion: string | undefined
+
 /** The version of {@link serverNode} (`v24.1.0`). */
 export function serverNodeVersion(): string {
+  if (chosenVersion !== undefined) return chosenVersion
   const node = serverNode()
-  if (node === process.execPath) return process.version
-  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  chosenVersion = node === process.execPath ? process.version : spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  return chosenVersion
 }
 
 /**

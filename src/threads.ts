@@ -120,12 +120,12 @@ function threadEnded(): void {
 // context frames (Node 24+, Node 22 with --experimental-async-context-frame,
 // Bun, Deno), each thread costs a frame of its own (on Node a Map: measured
 // on Node 24, 370 B of heap per thread, a quarter of an idle connection;
-// not measured on Bun and Deno). On Node 20
-// and 22 it turns on promise hooks that slow every `await` in the process,
-// ours and the application's alike (measured: 70–170 ns per await, 5–10% of
-// a 64-byte echo round trip). No other way is exact: after an `await`, only
-// the engine knows which continuation runs. So currentThread() never
-// guesses: where tracking is off it throws, naming the call that turns it on.
+// not measured on Bun and Deno). On Node 20 and 22 it turns on promise
+// hooks that slow every `await` in the process, ours and the application's
+// alike (measured: 70–170 ns per await, 5–10% of a 64-byte echo round
+// trip). No other way is exact: after an `await`, only the engine knows
+// which continuation runs. So currentThread() never guesses: where
+// tracking is off it throws, naming the call that turns it on.
 
 /** Which thread's code is running, once tracking is on; `null` until then. */
 let tracker: AsyncLocalStorage<Thread<unknown>> | null = null
