@@ -14,6 +14,7 @@
 # SegmentedTable::InitializeTable (subspace allocation)", for any script).
 #   scripts/test-windows.sh --repro         # only scripts/wine/repro.c: Wine's differences
 #   scripts/test-windows.sh --rust | --js   # only one half
+#   scripts/test-windows.sh --tools         # only install what it needs (exit 1, saying what, if it cannot)
 #
 # It installs what it lacks (apt packages when root, node.exe into
 # .cache/windows/), says what is missing when it cannot, and keeps its Wine
@@ -32,6 +33,7 @@ for arg in "$@"; do
     --repro) mode=repro ;;
     --rust) mode=rust ;;
     --js) mode=js ;;
+    --tools) mode=tools ;;
     *)
       echo "unknown option: $arg" >&2
       exit 2
@@ -79,6 +81,10 @@ if [ -n "$miss" ]; then
     miss=$(missing_tools)
   fi
   [ -z "$miss" ] || die "missing: $miss (Debian 12: apt-get install ${PACKAGES[*]}; wine64 lives in /usr/lib/wine)"
+fi
+if [ "$mode" = tools ]; then
+  echo "test-windows: the tools are in place"
+  exit 0
 fi
 WINE=$(find_wine)
 # Debian's toolchain (it has the standard library's source for -Zbuild-std),
