@@ -473,6 +473,27 @@ test.serial('epollFd(fd): a worker on the main thread\'s poller, 10 000 round tr
   t.true(await pingPong(100))
 })
 
+// An idle thread that made the poller for its workers (the usual layout)
+// used to drain their events and route them back, one or two per wake-up:
+// each cost the owner a hand-off, and a shared-poller worker twice the
+// CPU per round trip of one on its own poller (bench/threads.ts).
+;(driver === 'libuv' ? test.serial : test.serial.skip)('epollFd(fd): a thread without sockets takes none of the events of a worker on its poller; it polls again once it has a socket', async (t) => {
+  t.is(socket.stats().sockets, 0, 'this thread holds no socket now')
+  const worker = await startWorker()
+  const gone = exited(worker)
+  const done = nextMessage<{ intact: boolean; epollFd: number; stats: Stats }>(worker, 'done')
+  const routedBefore = native.routedEvents()
+  worker.postMessage({ job: 'shared-poller', fd: pollerKey(), rounds: 3000 })
+  // Idle meanwhile, with a wait of its own (no socket: a deadline).
+  await socket.sleep(0.05)
+  const theirs = await done
+  t.true(theirs.intact, 'the worker\'s echoes')
+  t.is(native.routedEvents() - routedBefore, 0, 'no event of the worker\'s was polled here')
+  t.is(await gone, 0)
+  // This thread's own sockets are watched again.
+  t.true(await pingPong(200))
+})
+
 test.serial('epollFd(fd): the thread that made the poller is terminated; the thread sharing it goes on', async (t) => {
   const owner = await startWorker()
   const ownerGone = exited(owner)

@@ -113,7 +113,10 @@ pub fn open(kind: String, family: String, protocol: i32) -> f64 {
         .unwrap_or_else(not_initialized)
     });
     match opened {
-        Ok(id) => id.raw() as f64,
+        Ok(id) => {
+            crate::driver::socket_added();
+            id.raw() as f64
+        }
         Err(err) => encode_error(err) as f64,
     }
 }
@@ -224,7 +227,10 @@ pub fn accept(id_raw: f64) -> f64 {
             .map_err(Some)
     });
     match accepted {
-        Some(Ok(new_id)) => new_id.raw() as f64,
+        Some(Ok(new_id)) => {
+            crate::driver::socket_added();
+            new_id.raw() as f64
+        }
         Some(Err(Some(err))) => {
             if err.kind() == io::ErrorKind::WouldBlock {
                 ACCEPT_WOULD_BLOCK.with(|count| count.set(count.get() + 1));

@@ -85,12 +85,15 @@ pub fn adopt(token: f64) -> Either<Adopted, i32> {
             ))
         });
     match inserted {
-        Ok(id) => Either::A(Adopted {
-            id: id.raw() as f64,
-            kind: kind.name().to_string(),
-            family: family.name().to_string(),
-            protocol: detached.protocol,
-        }),
+        Ok(id) => {
+            crate::driver::socket_added();
+            Either::A(Adopted {
+                id: id.raw() as f64,
+                kind: kind.name().to_string(),
+                family: family.name().to_string(),
+                protocol: detached.protocol,
+            })
+        }
         Err(err) => Either::B(encode_error(err)),
     }
 }

@@ -289,6 +289,13 @@ pub fn set_active(env: Env, active: bool) {
     poller_thread::set_active(env.raw(), active);
 }
 
+/// A socket entered this environment's table: the libuv driver watches a
+/// shared poller again if it stopped while the table was empty.
+pub(crate) fn socket_added() {
+    #[cfg(unix)]
+    uv::watch();
+}
+
 /// Called by a driver's cleanup hook: the environment is going away.
 fn stopped() {
     RUNNING.with(|running| running.set(None));

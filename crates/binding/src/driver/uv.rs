@@ -3,6 +3,14 @@
 //! drains every ready event with zero-timeout polls straight into the shared
 //! `Uint32Array`, one `dispatch` per batch.
 //!
+//! On a poller shared with other threads (`epollFd(fd)`), an environment
+//! watches only while it has sockets: one without any has no events of its
+//! own, and draining the others' would only cost each owner a hand-off and
+//! a wake-up, and split what the owner polls as one batch (an idle main
+//! thread that made the poller for its workers took most of their events
+//! that way). The loop is kept alive by the `uv_async_t` (always active),
+//! not by the poll handle, which may be stopped.
+//!
 //! libuv's functions are looked up at run time (`dlsym`) rather than linked,
 //! so a runtime that does not export libuv is detected at `init` (and gets
 //! the poller-thread driver) instead of failing to load the addon.
@@ -195,6 +203,10 @@ unsafe fn driver_of(api: &Api, handle: *mut c_void) -> *mut Driver {
 
 thread_local! {
     static HANDLE: std::cell::Cell<*mut c_void> = const { std::cell::Cell::new(ptr::null_mut()) };
+    /// The async handle: referenced while a coroutine waits.
+    static KEEPALIVE: std::cell::Cell<*mut c_void> = const { std::cell::Cell::new(ptr::null_mut()) };
+    /// The poll handle is started (it is stopped while the table is empty).
+    static WATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// This environment's libuv loop, if the runtime exports libuv and gives
@@ -231,7 +243,8 @@ pub(super) fn start(
         // loop; `on_routed` matches `uv_async_cb`.
         unsafe { (api.async_init)(uv_loop, waker, on_routed) }
     })?;
-    // SAFETY: an initialized handle; it never keeps the loop alive by itself.
+    // SAFETY: an initialized handle. Unreferenced until a coroutine waits
+    // (`set_active`): always active, it is what keeps the loop alive.
     unsafe { (api.unref)(waker.ptr) };
     let handle = UvHandle::new(api, UV_POLL, "uv_poll_init", |handle| {
         // SAFETY: zeroed memory of the right size; `uv_loop` is this
@@ -276,7 +289,8 @@ pub(super) fn start(
                 "uv_poll_start failed ({status})"
             )));
         }
-        // Idle until a coroutine waits: `setActive` refs the handle.
+        // Never keeps the loop alive: the async handle does that, as the
+        // poll handle is stopped while there is nothing to watch.
         (api.unref)(handle);
         if let Err(err) = check(
             sys::napi_add_async_cleanup_hook(
@@ -292,6 +306,8 @@ pub(super) fn start(
         }
     }
     HANDLE.with(|h| h.set(handle));
+    KEEPALIVE.with(|h| h.set(waker_ptr));
+    WATCHING.with(|w| w.set(true));
     state::install(env, reactor);
     // SAFETY: `driver` is live (owned by the handle until `on_closed`).
     let driver = unsafe { &*driver };
@@ -301,15 +317,17 @@ pub(super) fn start(
     Ok(())
 }
 
-/// `uv_ref`/`uv_unref` on this environment's poll handle, if it has one.
+/// `uv_ref`/`uv_unref` on this environment's async handle, if it has one:
+/// always active, it keeps the loop alive while referenced, whether or not
+/// the poll handle watches.
 pub(super) fn set_active(active: bool) {
-    let handle = HANDLE.with(|h| h.get());
+    let handle = KEEPALIVE.with(|h| h.get());
     let Some(api) = api() else { return };
     if handle.is_null() {
         return;
     }
-    // SAFETY: `handle` is this thread's live poll handle (the cell is cleared
-    // before the handle is closed).
+    // SAFETY: `handle` is this thread's live async handle (the cell is
+    // cleared before the handle is closed).
     unsafe {
         if active {
             (api.ref_)(handle);
@@ -325,6 +343,15 @@ unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int
     // SAFETY: the handle's data is the driver, alive until `on_closed`; libuv
     // calls back on the environment's thread, outside any JavaScript frame.
     let driver = unsafe { &*driver_of(api, handle) };
+    if state::with_reactor(|reactor| reactor.is_empty()).unwrap_or(true) {
+        // No socket here, so every event ready is another thread's: leave
+        // them to their owners, who watch this poller too (see the module
+        // documentation). `watch` starts again with our next socket.
+        // SAFETY: the live poll handle, on its loop's thread.
+        unsafe { (api.poll_stop)(handle) };
+        WATCHING.with(|w| w.set(false));
+        return;
+    }
     loop {
         // SAFETY: see above.
         let drained = unsafe {
@@ -342,6 +369,26 @@ unsafe extern "C" fn on_poll(handle: *mut c_void, _status: c_int, _events: c_int
         if taken < BATCH {
             return;
         }
+    }
+}
+
+/// Watches the poller again if [`on_poll`] stopped while the table was
+/// empty: called after a socket enters the table. Its events were not
+/// missed meanwhile: they wait in the poller (or were routed to us).
+pub(super) fn watch() {
+    if WATCHING.with(|w| w.get()) {
+        return;
+    }
+    let handle = HANDLE.with(|h| h.get());
+    let Some(api) = api() else { return };
+    if handle.is_null() {
+        return;
+    }
+    // SAFETY: `handle` is this thread's live poll handle (the cell is
+    // cleared before it is closed), initialized on this loop; `on_poll`
+    // matches `uv_poll_cb`.
+    if unsafe { (api.poll_start)(handle, UV_READABLE, on_poll) } == 0 {
+        WATCHING.with(|w| w.set(true));
     }
 }
 
@@ -378,6 +425,8 @@ unsafe fn close_driver(api: &Api, driver: *mut Driver) {
 unsafe extern "C" fn on_cleanup(_hook: sys::napi_async_cleanup_hook_handle, data: *mut c_void) {
     let driver = data as *mut Driver;
     HANDLE.with(|h| h.set(ptr::null_mut()));
+    KEEPALIVE.with(|h| h.set(ptr::null_mut()));
+    WATCHING.with(|w| w.set(false));
     let Some(api) = api() else { return };
     // SAFETY: `driver` is the live driver registered with this hook; the
     // handle stops watching the poller fd before the reactor closes it.
