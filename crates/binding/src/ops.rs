@@ -131,9 +131,11 @@ fn not_initialized<T>() -> io::Result<T> {
 /// call returns false.
 #[napi]
 pub fn close(id_raw: f64) -> bool {
-    with_reactor(|reactor| reactor.remove(id(id_raw)))
+    let closed = with_reactor(|reactor| reactor.remove(id(id_raw)))
         .flatten()
-        .is_some()
+        .is_some();
+    crate::driver::socket_removed();
+    closed
 }
 
 /// Number of sockets open in this environment (for leak checks).

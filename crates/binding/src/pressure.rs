@@ -133,14 +133,16 @@ pub fn watch(env: Env, id: f64, owner: Object) -> Result<()> {
 /// (its finalizer, still to run, then finds it closed); returns how many.
 #[napi]
 pub fn reclaim(env: Env) -> u32 {
-    with_reactor(|reactor| {
+    let reclaimed = with_reactor(|reactor| {
         let gone = reactor.select(|charge| charge.owner_collected(env.raw()));
         for &id in &gone {
             drop(reactor.remove(id));
         }
         gone.len() as u32
     })
-    .unwrap_or(0)
+    .unwrap_or(0);
+    crate::driver::socket_removed();
+    reclaimed
 }
 
 /// What one open socket is reported to hold. The point is descriptors,

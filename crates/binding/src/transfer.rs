@@ -28,7 +28,9 @@ pub const UNKNOWN_TOKEN: i32 = i32::MIN + 3;
 /// closed) into the hand-off table; returns its token, or [`CLOSED`].
 #[napi]
 pub fn detach(id_raw: f64, protocol: String) -> f64 {
-    match with_reactor(|reactor| reactor.remove(Id::from_raw(id_raw as u64))).flatten() {
+    let removed = with_reactor(|reactor| reactor.remove(Id::from_raw(id_raw as u64))).flatten();
+    crate::driver::socket_removed();
+    match removed {
         Some(socket) => handoff::deposit(socket, protocol) as f64,
         None => CLOSED as f64,
     }

@@ -84,6 +84,13 @@ pub fn routed_events() -> f64 {
     shared::routed() as f64
 }
 
+/// Polls made by every poller thread of the process (a diagnostic: the
+/// tests check that a busy thread's poller waits for it).
+#[napi]
+pub fn poller_thread_polls() -> f64 {
+    poller_thread::polls() as f64
+}
+
 /// `socket.epollFd(fd)` (`socket.iocp(handle)` on Windows): this
 /// environment will use the poller `key` of another thread of this process
 /// (its `socket.epollFd()` / `socket.iocp()`) instead of one of its own.
@@ -290,10 +297,20 @@ pub fn set_active(env: Env, active: bool) {
 }
 
 /// A socket entered this environment's table: the libuv driver watches a
-/// shared poller again if it stopped while the table was empty.
+/// shared poller again if it stopped while the table was empty, and the
+/// poller thread counts this environment among those it polls for.
 pub(crate) fn socket_added() {
     #[cfg(unix)]
     uv::watch();
+    poller_thread::socket_added();
+}
+
+/// A socket left this environment's table: with none left, the poller
+/// thread stops counting this environment among those it polls for.
+pub(crate) fn socket_removed() {
+    if state::with_reactor(|reactor| reactor.is_empty()).unwrap_or(false) {
+        poller_thread::table_emptied();
+    }
 }
 
 /// Called by a driver's cleanup hook: the environment is going away.
