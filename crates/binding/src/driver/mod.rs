@@ -287,7 +287,7 @@ pub fn driver_name() -> Option<String> {
 }
 
 /// Keeps the process alive while a coroutine waits, and lets it exit when
-/// none does: `uv_ref`/`uv_unref` on the poll handle, or
+/// none does: `uv_ref`/`uv_unref` on the libuv driver's async handle, or
 /// `napi_ref_threadsafe_function`/`napi_unref_threadsafe_function`.
 #[napi]
 pub fn set_active(env: Env, active: bool) {
