@@ -1,7 +1,7 @@
 // Shared test helpers: leak checks and small socket utilities.
 
 import { spawn } from 'node:child_process'
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -73,6 +73,35 @@ export function openFds(): number {
 }
 
 /**
+ * What each open fd of this process is (`/proc/self/fd` link targets such as
+ * `socket:[123]`, `pipe:[45]`, `anon_inode:[eventpoll]`), by fd number; empty
+ * where there is no `/proc`.
+ */
+function fdTargets(): Map<string, string> {
+  const targets = new Map<string, string>()
+  if (process.platform === 'win32') return targets
+  try {
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        targets.set(fd, readlinkSync(`/proc/self/fd/${fd}`))
+      } catch {
+        // Closed between the listing and the read (the listing's own fd is).
+      }
+    }
+  } catch {
+    // No /proc.
+  }
+  return targets
+}
+
+/** The fds open now that were not (or were something else) in `before`, as `fd → target`. */
+function newFds(before: Map<string, string>): string {
+  const added: string[] = []
+  for (const [fd, target] of fdTargets()) if (before.get(fd) !== target) added.push(`${fd} → ${target}`)
+  return added.join(', ')
+}
+
+/**
  * How many fds the event-loop driver keeps open once started: the poller's
  * epoll fd; the poller-thread driver (`SOCKET2_DRIVER=poller-thread`) adds
  * two dups of it (one the shared poller keeps for threads that join it, one
@@ -107,6 +136,7 @@ function socketFilesInRoot(): string[] {
 
 export function checkLeaksAtEnd(test: TestFn): void {
   const fdsBefore = openFds()
+  const targetsBefore = fdTargets()
   const socketFilesBefore = new Set(socketFilesInRoot())
   test.after.always('nothing left in the repository root: no Unix socket files', () => {
     const left = socketFilesInRoot().filter((name) => !socketFilesBefore.has(name))
@@ -125,7 +155,7 @@ export function checkLeaksAtEnd(test: TestFn): void {
       if (stats.waiting !== 0) errors.push(`${stats.waiting} coroutine(s) still waiting`)
       const fdsAfter = openFds()
       if (fdsBefore >= 0 && fdsAfter > fdsBefore + driverFds()) {
-        errors.push(`fd count grew from ${fdsBefore} to ${fdsAfter}`)
+        errors.push(`fd count grew from ${fdsBefore} to ${fdsAfter} (new: ${newFds(targetsBefore)})`)
       }
       if (errors.length === 0 || Date.now() - started > 3000) break
     }
