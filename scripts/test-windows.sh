@@ -24,7 +24,7 @@
 # published binary is -msvc) is in the README, "Windows under Wine".
 
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
 
 mode=all
@@ -63,13 +63,13 @@ find_wine() {
   return 1
 }
 missing_tools() {
-  local miss=()
-  find_wine >/dev/null || miss+=(wine64)
-  command -v x86_64-w64-mingw32-gcc >/dev/null || miss+=(gcc-mingw-w64-x86-64)
-  [ -x /usr/bin/rustc ] || miss+=(rustc-web)
-  [ -x /usr/bin/cargo ] || miss+=(cargo-web)
-  [ -x /usr/bin/rustc ] && [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library" ] || miss+=(rust-web-src)
-  echo "${miss[@]}"
+  local absent=()
+  find_wine >/dev/null || absent+=(wine64)
+  command -v x86_64-w64-mingw32-gcc >/dev/null || absent+=(gcc-mingw-w64-x86-64)
+  [ -x /usr/bin/rustc ] || absent+=(rustc-web)
+  [ -x /usr/bin/cargo ] || absent+=(cargo-web)
+  [ -x /usr/bin/rustc ] && [ -d "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library" ] || absent+=(rust-web-src)
+  echo "${absent[@]}"
 }
 miss=$(missing_tools)
 if [ -n "$miss" ]; then
@@ -91,7 +91,7 @@ WINE=$(find_wine)
 # never the rustup proxies that may come first in PATH.
 export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$repo/target/cross
 cargo=/usr/bin/cargo
-BUILD_STD=(-Zbuild-std=std,panic_unwind --target "$TARGET")
+BUILD_STD=("-Zbuild-std=std,panic_unwind" --target "$TARGET")
 
 # ---- the Wine prefix ---------------------------------------------------------
 export WINEPREFIX=$cache/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=' SOCKET2_WINE=1
@@ -246,6 +246,6 @@ NOT_PORTED
 fi
 
 echo
-echo "windows (wine, $((($(date +%s) - started))) s): rust: ${rust_passed} passed, ${rust_failed} failed; ava (node ${NODE_VERSIONS// /, }): ${ava_passed} passed, ${ava_failed} failed, ${ava_skipped} skipped"
+echo "windows (wine, $(($(date +%s) - started)) s): rust: ${rust_passed} passed, ${rust_failed} failed; ava (node ${NODE_VERSIONS// /, }): ${ava_passed} passed, ${ava_failed} failed, ${ava_skipped} skipped"
 echo "$((rust_passed + ava_passed)) passed, $((rust_failed + ava_failed)) failed, ${ava_skipped} skipped"
 exit "$status"
