@@ -190,9 +190,7 @@ if [ "$mode" = all ] || [ "$mode" = js ]; then
     echo "not run on Windows yet: $spec.spec ($why)"
   done <<'NOT_PORTED'
 accept|its children need prlimit (a Linux fd limit); Windows accept errors are not yet exercised
-duplex|not yet ported (Unix stream sockets, and its node:http tests fail under Wine: to look into)
 fairness|timing bounds for native speed, and its deadline child runs plain node on the Linux layout
-fuzz|not yet ported (it opens Unix sockets and expects Linux error names)
 gc|its children need prlimit (a Linux fd limit)
 readme|runs the quick start with tsx, which has no Windows binary here
 reference|checks docs/reference/ with TypeDoc: nothing platform-specific, npm test runs it

@@ -11,6 +11,10 @@
 #include <ws2tcpip.h>
 #include <stdio.h>
 
+#ifndef TCP_KEEPALIVE
+#define TCP_KEEPALIVE 3 /* ws2ipdef.h; older mingw-w64 headers lack it */
+#endif
+
 #ifndef TCP_KEEPCNT
 #define TCP_KEEPCNT 16
 #endif
@@ -31,15 +35,31 @@ static const char *addr(const struct sockaddr_in *a)
     return buf;
 }
 
-/* Windows 10 1703 and later: setsockopt(IPPROTO_TCP, TCP_KEEPCNT). */
-static void keepcnt(void)
+/* setsockopt(IPPROTO_TCP, option, value) on a new TCP socket, printed as
+ * "what: setsockopt(name, value) = rc, WSAGetLastError() = n". */
+static void tcp_option(const char *what, const char *name, int option, DWORD value)
 {
     SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    DWORD n = 4;
-    int rc = setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, (const char *)&n, sizeof n);
-    printf("keepcnt: setsockopt(TCP_KEEPCNT, 4) = %d, WSAGetLastError() = %d%s\n", rc,
+    int rc = setsockopt(s, IPPROTO_TCP, option, (const char *)&value, sizeof value);
+    printf("%s: setsockopt(%s, %lu) = %d, WSAGetLastError() = %d%s\n", what, name, (unsigned long)value, rc,
            rc ? WSAGetLastError() : 0, rc ? " (10042 is WSAENOPROTOOPT)" : "");
     closesocket(s);
+}
+
+/* Windows 10 1703 and later: TCP_KEEPCNT. */
+static void keepcnt(void)
+{
+    tcp_option("keepcnt", "TCP_KEEPCNT", TCP_KEEPCNT, 4);
+}
+
+/* Windows 10 1709 and later: TCP_KEEPALIVE (3, the idle time in seconds;
+ * TCP_KEEPIDLE in Microsoft's headers), which libuv sets when it creates a
+ * socket whose keepalive was asked for first (node:net's setKeepAlive
+ * before connect, as undici's fetch does): a failure there fails
+ * node:net's connect with UNKNOWN. */
+static void keepidle(void)
+{
+    tcp_option("keepidle", "TCP_KEEPALIVE", TCP_KEEPALIVE, 60);
 }
 
 /* A 100-byte datagram into a 10-byte buffer: WSARecvFrom fails with
@@ -188,6 +208,7 @@ int main(void)
     WSADATA wsa;
     WSAStartup(MAKEWORD(2, 2), &wsa);
     keepcnt();
+    keepidle();
     msgsize();
     disconnect();
     reset();
