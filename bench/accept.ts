@@ -17,7 +17,7 @@
 
 import * as path from 'node:path'
 
-import { type LoadResult, type Measured, ERRORS, QUEUED, ROOT, type RateRow, baseline, kilo, plainNodeScript, queuedShare, ratePart, rateTable, underLoad } from './lib'
+import { type LoadResult, type Measured, ERRORS, QUEUED, ROOT, type RateRow, baseline, kilo, measureUnderLoad, plainNodeScript, ratePart, rateTable } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
@@ -40,17 +40,16 @@ interface Connected extends LoadResult {
   errors: number
 }
 
-async function measureAccept(variant: Variant, warmup: number, duration: number): Promise<Measured> {
-  const { result, cpuNs, waitNs } = await underLoad<Connected>(variant.command(), (port) => [
-    path.join(RELEASE, 'connector'),
-    ['--port', String(port), '--concurrency', String(CONCURRENCY), '--warmup', String(warmup), '--duration', String(duration)],
-  ])
-  const n = result.connections
-  return {
-    rate: n / result.seconds,
-    cpuUs: cpuNs === undefined || n === 0 ? undefined : cpuNs / 1000 / n,
-    extra: { errors: result.errors, queued: queuedShare(waitNs, result.seconds) },
-  }
+function measureAccept(variant: Variant, warmup: number, duration: number): Promise<Measured> {
+  return measureUnderLoad<Connected>(
+    variant.command(),
+    (port) => [
+      path.join(RELEASE, 'connector'),
+      ['--port', String(port), '--concurrency', String(CONCURRENCY), '--warmup', String(warmup), '--duration', String(duration)],
+    ],
+    (result) => result.connections,
+    (result) => ({ errors: result.errors }),
+  )
 }
 
 export async function runAccept(options: { warmup: number; duration: number; reps: number; log: (line: string) => void }): Promise<RateRow[]> {

@@ -15,7 +15,7 @@
 
 import * as path from 'node:path'
 
-import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, baseline, plainNodeScript, queuedShare, ratePart, rateTable, underLoad } from './lib'
+import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, baseline, measureUnderLoad, plainNodeScript, ratePart, rateTable } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
@@ -34,16 +34,15 @@ const VARIANTS: Variant[] = [
 ]
 
 async function measureBulk(direction: Direction, variant: Variant, warmup: number, duration: number): Promise<Measured> {
-  const { result, cpuNs, waitNs } = await underLoad<LoadResult & { bytes: number }>(variant.command(), (port) => [
-    path.join(RELEASE, 'blaster'),
-    ['--port', String(port), '--direction', direction, '--warmup', String(warmup), '--seconds', String(duration)],
-  ])
-  const mb = result.bytes / 1e6
-  return {
-    rate: mb / result.seconds,
-    cpuUs: cpuNs === undefined || mb === 0 ? undefined : cpuNs / 1000 / mb,
-    extra: { queued: queuedShare(waitNs, result.seconds) },
-  }
+  // Megabytes are the operations: CPU per MB.
+  return measureUnderLoad<LoadResult & { bytes: number }>(
+    variant.command(),
+    (port) => [
+      path.join(RELEASE, 'blaster'),
+      ['--port', String(port), '--direction', direction, '--warmup', String(warmup), '--seconds', String(duration)],
+    ],
+    (result) => result.bytes / 1e6,
+  )
 }
 
 export async function runBulk(options: { warmup: number; duration: number; reps: number; log: (line: string) => void }): Promise<RateRow[]> {

@@ -442,6 +442,26 @@ export async function underLoad<T extends LoadResult>(
   }
 }
 
+/**
+ * {@link underLoad} as one run of a rate part: `count(result)` operations
+ * in the measured window give the rate and the server's CPU microseconds
+ * per operation; `extra(result)` (e.g. errors) and `queued` ride along.
+ */
+export async function measureUnderLoad<T extends LoadResult>(
+  server: [string, string[]],
+  load: (port: number) => [string, string[]],
+  count: (result: T) => number,
+  extra: (result: T) => Record<string, number> = () => ({}),
+): Promise<Measured> {
+  const { result, cpuNs, waitNs } = await underLoad<T>(server, load)
+  const n = count(result)
+  return {
+    rate: n / result.seconds,
+    cpuUs: cpuNs === undefined || n === 0 ? undefined : cpuNs / 1000 / n,
+    extra: { ...extra(result), queued: queuedShare(waitNs, result.seconds) },
+  }
+}
+
 /** Median and range of repeated measurements. */
 export interface Spread {
   median: number

@@ -40,6 +40,8 @@
 //   --no-udp, --udp-only         UDP datagrams per second, receive and send (bench/udp.ts)
 //   --no-http, --http-only       plain HTTP/1.1 keep-alive with wrk, the same handler on
 //                                socket2, node:net and native (bench/http-plain.ts)
+//   --no-runtimes, --runtimes-only  echo on Node, Bun and Deno: socket2 against each
+//                                runtime's own sockets (bench/runtimes.ts)
 // Results: bench/results/latest.json; a run of only bulk/accept/udp/http parts
 // writes bench/results/<parts>.json (e.g. bulk-accept-udp.json) instead.
 //
@@ -84,13 +86,14 @@ import { acceptTable, runAccept } from './accept'
 import { bulkTable, runBulk } from './bulk'
 import { runUdp, udpTable } from './udp'
 import { httpPlainTable, runHttpPlain } from './http-plain'
+import { runRuntimes, runtimesTable } from './runtimes'
 import { type ThreadsRow, runThreads, threadsTable } from './threads'
 import { type TimersResult, runTimers, timersTable } from './timers'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 
 /** The parts with a rate and a CPU cost per operation against native references. */
-const NEW_PARTS = ['bulk', 'accept', 'udp', 'http'] as const
+const NEW_PARTS = ['bulk', 'accept', 'udp', 'http', 'runtimes'] as const
 type NewPart = (typeof NEW_PARTS)[number]
 
 /** A part's name in a partial run's file name; 'http' would collide with bench:http's http.json. */
@@ -245,9 +248,10 @@ npm run bench -- [options]      (node --import tsx bench/run.ts [options])
                     e.g. .cache/node/24/node after npm run fetch:node; results are
                     then written to <name>-node24.json
   --no-fairness --no-idle --no-timers --no-threads              skip a part
-  --no-bulk --no-accept --no-udp --no-http
+  --no-bulk --no-accept --no-udp --no-http --no-runtimes
   --fairness-only --idle-only --timers-only --threads-only      run one part
   --bulk-only --accept-only --udp-only --http-only              (several -only flags run those parts)
+  --runtimes-only
                     (--threads-only writes bench/results/threads.json; bulk/accept/udp/http
                     parts alone write bench/results/<parts>.json, e.g. bulk-udp.json;
                     http is named http-plain there)
@@ -351,6 +355,11 @@ async function main(): Promise<void> {
       http = await runHttpPlain(rateParts)
     }
   }
+  let runtimes: RateRow[] | undefined
+  if (runs('runtimes')) {
+    console.error(`runtimes: echo on Node, Bun and Deno, 64 connections, ${reps} reps of ${warmup}s warm-up + ${duration}s`)
+    runtimes = await runRuntimes(rateParts)
+  }
   const loadAfter = load()
 
   const placement = threadsOnly ? 'unpinned (N workers need both cores)' : pinning ? 'servers on CPU 0, load generator on CPU 1' : 'UNPINNED'
@@ -365,6 +374,7 @@ async function main(): Promise<void> {
   if (accept !== undefined) console.log(`\naccept: connections accepted, read and closed per second\n${acceptTable(accept)}`)
   if (udp !== undefined) console.log(`\nudp: 64-byte datagrams per second\n${udpTable(udp)}`)
   if (http !== undefined) console.log(`\nhttp: plain HTTP/1.1 keep-alive, the same request handler on every server\n${httpPlainTable(http)}`)
+  if (runtimes !== undefined) console.log(`\nruntimes: 64-byte echo, socket2 against each runtime's own sockets\n${runtimesTable(runtimes)}`)
 
   const report = {
     date: new Date().toISOString(),
@@ -385,6 +395,7 @@ async function main(): Promise<void> {
     accept: accept ?? null,
     udp: udp ?? null,
     http: http ?? null,
+    runtimes: runtimes ?? null,
   }
   const out = path.join(ROOT, 'bench', 'results')
   mkdirSync(out, { recursive: true })

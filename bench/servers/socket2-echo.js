@@ -12,25 +12,7 @@
 
 const socket = require('../../dist/index.js')
 const { portFlag } = require('./args.js')
-
-// Per connection, so it stays small: 256 connections × 64 KiB would be
-// 16 MiB of buffers, far past the CPU caches (the mio reference shares one
-// 64 KiB buffer among all its connections; node:net reads into one per loop).
-const BUFFER_BYTES = 16 * 1024
-
-async function serveConnection(conn) {
-  // TCP_NODELAY, as the other servers set it (no effect on one message in flight).
-  conn.setopt('nodelay', true)
-  const buf = Buffer.allocUnsafe(BUFFER_BYTES)
-  for (;;) {
-    const [n, rerr] = await conn.recv(buf)
-    if (rerr !== undefined || n === 0) break
-    // sendall: one send in the common case, a loop only when the buffer is full.
-    const [, serr] = await conn.sendall(buf, n)
-    if (serr !== undefined) break
-  }
-  conn.close()
-}
+const { serveConnection } = require('./echo-connection.js')
 
 async function main() {
   const [server, err] = socket.tcp()
