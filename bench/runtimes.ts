@@ -1,65 +1,49 @@
 // Runtimes: socket2 against each runtime's own sockets, on that runtime.
 // The 64-byte echo of the main part (64 connections, crates/bench loadgen
-// on CPU 1, the server on CPU 0), served by bench/servers/runtime-echo.mjs
-// under Node, Bun and Deno (those installed: the dev dependencies in
-// node_modules/.bin first, then PATH):
+// on CPU 1, the server on CPU 0) under Node, Bun and Deno (those installed,
+// found and run as the runtimes test finds and runs them:
+// __test__/runtimes/runner.cjs):
 //
-//   socket2    a coroutine per connection, `recv` then `sendall` (the
-//              libuv driver on Node, the poller-thread driver on Bun and Deno)
-//   builtin    node:net's 'data' listener, Bun.listen's `data` callback,
-//              Deno.listen with a read loop and a write loop
+//   socket2    a coroutine per connection, `recv` then `sendall`
+//              (bench/servers/echo-connection.js; the libuv driver on
+//              Node, the poller-thread driver on Bun and Deno)
+//   builtin    node:net's 'data' listener (the main part's net-echo.js),
+//              Bun.listen's `data` callback, Deno.listen with a read loop
+//              and a write loop (bench/servers/runtime-echo.mjs)
 //
 // Per run: round trips per second and the server's CPU time per round
 // trip (all its threads: the poller thread is socket2's cost too). Used by
 // bench/run.ts (`--runtimes-only`, `--no-runtimes`).
 
-import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import * as path from 'node:path'
 
-import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, kilo, measureUnderLoad, ratePart, rateTable, serverNode } from './lib'
+import { probe, runtimes } from '../__test__/runtimes/runner.cjs'
+import { type LoadResult, type Measured, QUEUED, ROOT, type RateRow, kilo, measureUnderLoad, plainNodeScript, ratePart, rateTable } from './lib'
 
 const RELEASE = path.join(ROOT, 'target', 'release')
 const SCRIPT = path.join(ROOT, 'bench', 'servers', 'runtime-echo.mjs')
 const CONNECTIONS = 64
-
-interface Runtime {
-  name: string
-  /** How the runtime runs a script: its executable and the arguments before the script. */
-  command: () => [string, string[]] | null
-  /** What its own sockets are called in the table. */
-  builtin: string
-}
-
-/** `name`'s executable: the dev dependency in node_modules/.bin first, then PATH; null when it does not run. */
-function executable(name: string): string | null {
-  const local = path.join(ROOT, 'node_modules', '.bin', name)
-  for (const candidate of existsSync(local) ? [local, name] : [name]) {
-    if (spawnSync(candidate, ['--version'], { stdio: 'ignore' }).status === 0) return candidate
-  }
-  return null
-}
-
-const RUNTIMES: Runtime[] = [
-  { name: 'node', command: () => [serverNode(), []], builtin: 'node:net' },
-  { name: 'bun', command: () => withArgs(executable('bun'), []), builtin: 'Bun.listen' },
-  { name: 'deno', command: () => withArgs(executable('deno'), ['run', '-A']), builtin: 'Deno.listen' },
-]
-
-function withArgs(bin: string | null, args: string[]): [string, string[]] | null {
-  return bin === null ? null : [bin, args]
-}
 
 interface Variant {
   name: string
   command: () => [string, string[]]
 }
 
-function variants(runtime: Runtime, [bin, args]: [string, string[]]): Variant[] {
-  const run = (impl: string): [string, string[]] => [bin, [...args, SCRIPT, '--impl', impl, '--port', '0']]
+/** What each runtime's own sockets are called in the table. */
+const BUILTIN: Record<string, string> = { node: 'node:net', bun: 'Bun.listen', deno: 'Deno.listen' }
+
+/** The servers on `runtime`: on Node the main echo part's own (run by the suite's `--node`). */
+function variants(runtime: string, bin: string): Variant[] {
+  if (runtime === 'node') {
+    return [
+      { name: 'socket2', command: () => plainNodeScript('bench/servers/socket2-echo.js', ['--port', '0']) },
+      { name: BUILTIN.node, command: () => plainNodeScript('bench/servers/net-echo.js', ['--port', '0']) },
+    ]
+  }
+  const run = (impl: string): [string, string[]] => [bin, [...runtimes[runtime].args, SCRIPT, '--impl', impl, '--port', '0']]
   return [
     { name: 'socket2', command: () => run('socket2') },
-    { name: runtime.builtin, command: () => run('builtin') },
+    { name: BUILTIN[runtime], command: () => run('builtin') },
   ]
 }
 
@@ -79,14 +63,16 @@ function measureEcho(variant: Variant, warmup: number, duration: number): Promis
 }
 
 export async function runRuntimes(options: { warmup: number; duration: number; reps: number; log: (line: string) => void }): Promise<RateRow[]> {
-  // Deno: no update check or colours in a measured child.
-  process.env.DENO_NO_UPDATE_CHECK = '1'
-  process.env.NO_COLOR = '1'
   const found = new Map<string, Variant[]>()
-  for (const runtime of RUNTIMES) {
-    const command = runtime.command()
-    if (command === null) options.log(`  ${runtime.name}: not installed, left out`)
-    else found.set(runtime.name, variants(runtime, command))
+  for (const runtime of Object.keys(BUILTIN)) {
+    const probed = probe(runtime)
+    if (!probed.ok) {
+      options.log(`  ${runtime}: left out (${probed.reason})`)
+      continue
+    }
+    // Its environment as the runtimes test gives it (Deno: no update check, no colours).
+    Object.assign(process.env, runtimes[runtime].env)
+    found.set(runtime, variants(runtime, probed.bin))
   }
   return ratePart({
     groups: [...found.keys()],
@@ -99,10 +85,10 @@ export async function runRuntimes(options: { warmup: number; duration: number; r
 }
 
 export function runtimesTable(rows: RateRow[]): string {
-  const builtin = { label: 'builtin', server: (group: string) => RUNTIMES.find((r) => r.name === group)!.builtin }
+  const builtin = { label: 'builtin', server: (group: string) => BUILTIN[group] }
   return (
     `${rateTable(rows, { rate: 'rt/s', cpu: 'µs/rt', format: kilo }, [builtin], [QUEUED])}\n` +
-    `(medians and ranges; 64-byte echo, ${CONNECTIONS} connections, bench/servers/runtime-echo.mjs on each runtime;\n` +
+    `(medians and ranges; 64-byte echo, ${CONNECTIONS} connections; Bun and Deno serve bench/servers/runtime-echo.mjs;\n` +
     " CPU = the server's on-CPU time per round trip, all its threads; CPU builtin/x above 1 = socket2 spends less than\n" +
     " the runtime's own sockets; queued = share of the window the server waited for a CPU others held)"
   )

@@ -1,5 +1,6 @@
-// The echo server of the runtimes benchmark (bench/runtimes.ts), run by
-// Bun or Deno (or Node) as plain ESM, against the compiled package:
+// The echo server of the runtimes benchmark (bench/runtimes.ts) on Bun and
+// Deno (Node runs the main part's socket2-echo.js and net-echo.js), plain
+// ESM against the compiled package:
 //
 //   --impl socket2   a coroutine per connection with a 16 KiB buffer, `recv`
 //                    then `sendall`: bench/servers/echo-connection.js, as
@@ -8,11 +9,10 @@
 //   --impl builtin   the runtime's own sockets, its documented idiom:
 //                    Bun.listen's `data` callback writing back (what is
 //                    not taken waits for `drain`); Deno.listen with a read
-//                    loop and a write loop per connection; node:net's
-//                    'data' listener on Node
+//                    loop and a write loop per connection
 //
 // Every server sets TCP_NODELAY. Prints the port once it accepts connections.
-// Usage: bun|deno run -A|node bench/servers/runtime-echo.mjs --impl socket2|builtin [--port N]
+// Usage: bun|deno run -A bench/servers/runtime-echo.mjs --impl socket2|builtin [--port N]
 
 import { createRequire } from 'node:module'
 
@@ -91,17 +91,8 @@ async function serveDeno() {
   }
 }
 
-async function serveNode() {
-  const net = await import('node:net')
-  const server = net.createServer({ noDelay: true }, (conn) => {
-    conn.on('data', (chunk) => conn.write(chunk))
-    conn.on('error', () => conn.destroy())
-  })
-  server.listen(port, '127.0.0.1', () => console.log(server.address().port))
-}
-
 if (impl === 'socket2') await serveSocket2()
 else if (impl !== 'builtin') throw new RangeError(`--impl must be socket2 or builtin, got ${impl}`)
 else if (globalThis.Bun) serveBun()
 else if (globalThis.Deno) await serveDeno()
-else await serveNode()
+else throw new Error('--impl builtin: Bun and Deno only (Node has bench/servers/net-echo.js)')
