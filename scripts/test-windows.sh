@@ -195,6 +195,7 @@ gc|its children need prlimit (a Linux fd limit)
 readme|runs the quick start with tsx, which has no Windows binary here
 reference|checks docs/reference/ with TypeDoc: nothing platform-specific, npm test runs it
 runtimes|Bun, Deno and the native load generator are Linux binaries here
+soak|measures memory from /proc/self/smaps_rollup (Linux accounting)
 NOT_PORTED
   # SOCKET2_WINE_SPECS="threads tcp" runs only those specs (quicker when
   # working on one of them).
