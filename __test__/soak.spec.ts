@@ -2,7 +2,8 @@
 // service lives: nothing may accumulate per connection. `fixtures/churn.js`
 // serves rounds of loopback connections ended every way one ends in
 // production (FIN, reset, deadline, abort, dropped and collected, duplex,
-// bulk send, close under two readers) and reports, after each round and a
+// bulk send, close under two readers, detach()/adopt() hand-off), with a
+// UDP socket opened and closed per client among them, and reports, after each round and a
 // full GC, the V8 heap, the anonymous memory outside it, the open fds and
 // socket.stats(). A leak of a table entry, a waiter, a timer or a Node-API
 // reference per connection shows as steady growth once warm-up is over.
@@ -42,6 +43,7 @@ interface Outcome {
   rounds: Round[]
   endings: Record<string, number>
   acceptEnd: string
+  udpEchoEnd: string
 }
 
 const EXPECTED_ENDINGS: Record<string, string> = {
@@ -53,6 +55,8 @@ const EXPECTED_ENDINGS: Record<string, string> = {
   duplex: 'duplex end',
   bulk: 'bulk sent',
   readers: 'readers closed/closed',
+  handoff: 'handoff eof',
+  udp: 'udp echoed',
 }
 
 function median(values: number[]): number {
@@ -81,7 +85,7 @@ const drivers: Array<[name: string, env: NodeJS.ProcessEnv]> = [
 ]
 
 for (const [driver, env] of drivers) {
-  const title = `churn, ${driver}: ${ROUNDS * PER_ROUND} connections ended 8 ways leave heap, native memory, fds and waiters flat`
+  const title = `churn, ${driver}: ${ROUNDS * PER_ROUND} connections and UDP sockets ended 10 ways leave heap, native memory, fds and waiters flat`
   if (!canMeasure) {
     test.skip(`${title} (skipped: reads /proc/self/smaps_rollup, Linux only)`, (t) => t.pass())
     continue
@@ -96,19 +100,20 @@ for (const [driver, env] of drivers) {
     })
     t.false(child.killed, `still running after 200 s: ${child.stderr}`)
     t.is(child.code, 0, child.stderr)
-    const { rounds, endings, acceptEnd } = JSON.parse(child.stdout) as Outcome
+    const { rounds, endings, acceptEnd, udpEchoEnd } = JSON.parse(child.stdout) as Outcome
     t.is(rounds.length, ROUNDS)
     t.is(acceptEnd, 'closed')
+    t.is(udpEchoEnd, 'closed')
 
     // Every connection ended the way its ending says, none another way.
     const perEnding = (ROUNDS * PER_ROUND) / Object.keys(EXPECTED_ENDINGS).length
     t.deepEqual(endings, Object.fromEntries(Object.values(EXPECTED_ENDINGS).map((how) => [how, perEnding])))
 
-    // After every round: only the listener open, only its accept waiting, only the acceptor running, no new fd.
+    // After every round: only the listener and the UDP echo socket open, waiting and running, no new fd.
     for (const [i, round] of rounds.entries()) {
       t.deepEqual(
         { sockets: round.sockets, waiting: round.waiting, threads: round.threads, fds: round.fds },
-        { sockets: 1, waiting: 1, threads: 1, fds: rounds[0]!.fds },
+        { sockets: 2, waiting: 2, threads: 2, fds: rounds[0]!.fds },
         `after round ${i}`,
       )
     }
