@@ -281,7 +281,7 @@ export class DatagramSocket extends Socket {
     if (this.state.closed) return CLOSED
     const rc = native.connectPeer(this.state.id, to)
     if (rc < 0) return fail(rc)
-    this.bound = true
+    this.state.bound = true
     return OK_TRUE
   }
 

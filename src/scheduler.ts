@@ -29,6 +29,14 @@ export type Deadline = number | AbortSignal | undefined
 
 export type Resolve = (outcome: Wake) => void
 
+/** `Waiter.listIndex` of a waiter in no list (yet). */
+const NOT_LISTED = -1
+/** `Waiter.listIndex` of a waiter a socket holds without a list. */
+const HELD_READER = -2
+const HELD_WRITER = -3
+/** `Waiter.listIndex` of a waiter whose wait has ended (until it waits again). */
+const SETTLED = -4
+
 /**
  * A pending wait: on a socket direction, a deadline, a signal, or a list of
  * the scheduler's own. Subclasses say what happens when it ends ({@link
@@ -43,11 +51,15 @@ export abstract class Waiter {
    * is (a socket holds its first waiter without a list); null in neither.
    */
   list: Waiter[] | SocketState | null = null
-  /** Where it stands in `list` (so leaving it is O(1): 10 000 waits on one socket happen), or the side of a socket it holds. */
-  listIndex = -1
+  /**
+   * Where it stands in `list` (so leaving it is O(1): 10 000 waits on one
+   * socket happen), the side of a socket it holds, or {@link SETTLED} once
+   * its wait has ended (one field for both: an idle connection's `recv`
+   * holds a waiter).
+   */
+  listIndex = NOT_LISTED
   /** Its deadline and signal, if it has one; kept for the waiter's next wait. */
   timing: Timing | null = null
-  done = false
   /** Called once per wait, after it has left every list, with how it ended. */
   abstract wake(outcome: Wake): void
 }
@@ -69,10 +81,6 @@ export function lastExpires(waiter: Waiter): Deadline {
   return waiter.timing === null ? undefined : waiter.timing.expires
 }
 
-/** `Waiter.listIndex` of a waiter a socket holds without a list. */
-const HELD_READER = -2
-const HELD_WRITER = -3
-
 /** A waiter that calls a function. */
 class CallbackWaiter extends Waiter {
   constructor(private readonly then: Resolve) {
@@ -84,18 +92,18 @@ class CallbackWaiter extends Waiter {
   }
 }
 
+// SocketState's flags, as bits of one field: every idle connection holds a
+// SocketState, and five booleans cost five fields (8 bytes each on 64-bit
+// V8) where one small integer costs one.
+const IS_READABLE = 1
+const IS_WRITABLE = 2
+const IS_READ_CLOSED = 4
+const IS_CLOSED = 8
+const IS_BOUND = 16
+
 /** Per-socket readiness, indexed by the socket's slot. */
 export class SocketState {
-  /** Set by events, cleared when a call would block (or a stream read was short). */
-  readable = true
-  writable = true
-  /**
-   * The peer closed (or the socket failed): no edge will follow the one
-   * that said so, so a short read no longer means "drained" (EOF or the
-   * error is still to be read).
-   */
-  readClosed = false
-  closed = false
+  private flags = IS_READABLE | IS_WRITABLE
   /**
    * Who waits to read (to write): nobody (null), the one waiter (the usual
    * case: no list), or a list, made when a second one comes and kept.
@@ -104,6 +112,53 @@ export class SocketState {
   writers: Waiter | Waiter[] | null = null
   /** `generation * SLOT_SPAN + slot` (see {@link track}). */
   constructor(readonly id: number) {}
+
+  /** Set by events, cleared when a call would block (or a stream read was short). */
+  get readable(): boolean {
+    return (this.flags & IS_READABLE) !== 0
+  }
+  set readable(on: boolean) {
+    this.setFlag(IS_READABLE, on)
+  }
+
+  get writable(): boolean {
+    return (this.flags & IS_WRITABLE) !== 0
+  }
+  set writable(on: boolean) {
+    this.setFlag(IS_WRITABLE, on)
+  }
+
+  /**
+   * The peer closed (or the socket failed): no edge will follow the one
+   * that said so, so a short read no longer means "drained" (EOF or the
+   * error is still to be read).
+   */
+  get readClosed(): boolean {
+    return (this.flags & IS_READ_CLOSED) !== 0
+  }
+  set readClosed(on: boolean) {
+    this.setFlag(IS_READ_CLOSED, on)
+  }
+
+  /** Closed (or detached) in this thread. */
+  get closed(): boolean {
+    return (this.flags & IS_CLOSED) !== 0
+  }
+  set closed(on: boolean) {
+    this.setFlag(IS_CLOSED, on)
+  }
+
+  /** Bound to a local address (by us, or it came so): `listen` need not bind it. */
+  get bound(): boolean {
+    return (this.flags & IS_BOUND) !== 0
+  }
+  set bound(on: boolean) {
+    this.setFlag(IS_BOUND, on)
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit
+  }
 }
 
 /** The id of socket `slot` in generation `generation`. */
@@ -217,8 +272,9 @@ function wakeAll(list: Waiter[], outcome: Wake): void {
 }
 
 function settle(waiter: Waiter, outcome: Wake): void {
-  if (waiter.done) return
-  waiter.done = true
+  const index = waiter.listIndex
+  if (index === SETTLED) return
+  waiter.listIndex = SETTLED
   const list = waiter.list
   if (list !== null) {
     waiter.list = null
@@ -227,10 +283,10 @@ function settle(waiter: Waiter, outcome: Wake): void {
       // order matters little, and a timed-out wait leaves in O(1).
       const last = list.pop()!
       if (last !== waiter) {
-        list[waiter.listIndex] = last
-        last.listIndex = waiter.listIndex
+        list[index] = last
+        last.listIndex = index
       }
-    } else if (waiter.listIndex === HELD_READER) list.readers = null
+    } else if (index === HELD_READER) list.readers = null
     else list.writers = null
   }
   const timing = waiter.timing
@@ -352,7 +408,7 @@ function waitThen(list: Waiter[] | null, expires: Deadline, waiter: Waiter, read
  * `Aborted`). False when it ended at once.
  */
 function arm(waiter: Waiter, expires: Deadline, readyAt: number): boolean {
-  waiter.done = false
+  waiter.listIndex = NOT_LISTED
   setWaiting(1)
   if (expires === undefined && readyAt === Infinity) {
     if (waiter.timing !== null) waiter.timing.expires = undefined

@@ -73,7 +73,13 @@ const sendVectored = (id: number, v: Vectored, len: number, skip: number): numbe
 /** A vectored `sendall` goes on with the same buffers, skipping what went out. */
 const VECTORED: Resume<Vectored, number> = { at: (v) => v, extra: (done) => done }
 
-/** Closes sockets nobody closed once they are garbage-collected. */
+/**
+ * Closes sockets nobody closed once they are garbage-collected. A socket
+ * closed (or detached) before is left registered: its finalizer finds the
+ * state closed and does nothing. Registering without an unregister token
+ * saves the registry's token table entry on every open socket, and
+ * `close()` an unregister call.
+ */
 const collector = new FinalizationRegistry<SocketState>((state) => {
   untrack(state)
 })
@@ -114,14 +120,13 @@ function kindOf(type: SocketType, family: Family, protocol: string): Kind {
 /** What all sockets share: identity, close, bind, addresses. */
 export class Socket {
   /** @internal */ readonly state: SocketState
-  /** @internal */ bound = false
   private readonly kind: Kind
 
   /** @internal */
   constructor(state: SocketState, type: SocketType, family: Family, protocol: string) {
     this.state = state
     this.kind = kindOf(type, family, protocol)
-    collector.register(this, state, this)
+    collector.register(this, state)
     // Weakly, for when descriptors run out before the finalizer has run.
     native.watch(state.id, this)
   }
@@ -156,10 +161,7 @@ export class Socket {
    * Closing twice is harmless.
    */
   close(): Ok<true> {
-    if (!this.state.closed) {
-      collector.unregister(this)
-      untrack(this.state)
-    }
+    untrack(this.state)
     return OK_TRUE
   }
 
@@ -173,7 +175,6 @@ export class Socket {
    */
   detach(): Result<SocketDescriptor> {
     if (this.state.closed) return CLOSED
-    collector.unregister(this)
     forget(this.state)
     const token = native.detach(this.state.id, this.kind.protocol)
     if (token < 0) return fail(token)
@@ -207,7 +208,7 @@ export class Socket {
     if (entry === null) return failWith('address_not_available')
     const rc = native.bind(this.state.id, entry.list, entry.index)
     if (rc < 0) return fail(rc)
-    this.bound = true
+    this.state.bound = true
     return OK_TRUE
   }
 
@@ -286,7 +287,7 @@ export class TcpSocket extends Socket {
       const rc = native.listen(this.state.id, backlog)
       return rc < 0 ? fail(rc) : OK_TRUE
     }
-    if (this.bound) return Promise.resolve(listenNow())
+    if (this.state.bound) return Promise.resolve(listenNow())
     return this.bind(host, port).then((r) => (r[1] !== undefined ? r : listenNow()))
   }
 
@@ -333,7 +334,7 @@ export class TcpSocket extends Socket {
           opened()
           if (backoff !== undefined) exhausted.delete(state)
           const socket = new TcpSocket(track(id), this.type(), this.family(), this.protocol())
-          socket.bound = true
+          socket.state.bound = true
           return completed<Result<TcpSocket>>([socket])
         }
         if (id !== WOULD_BLOCK) {
@@ -382,7 +383,7 @@ export class TcpSocket extends Socket {
     if (entry === null) return failWith('address_not_available')
     const rc = native.connect(state.id, entry.list, entry.index)
     if (rc < 0) return fail(rc)
-    this.bound = true
+    this.state.bound = true
     if (rc === 0) return OK_TRUE
     // Under way: completion (or failure) shows as writability.
     state.writable = false

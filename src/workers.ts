@@ -73,7 +73,7 @@ export function adopt<T extends SocketType>(descriptor: SocketDescriptor<T>): Re
   // Bound already (a listener, a connected socket): `listen` must not bind again.
   const local = fromNative(native.localAddr(adopted.id))
   if (typeof local !== 'number') {
-    socket.bound = local.port() !== 0 && local.port() !== null ? true : (local.path() ?? '') !== ''
+    socket.state.bound = local.port() !== 0 && local.port() !== null ? true : (local.path() ?? '') !== ''
     local.free()
   }
   return [socket as SocketOf<T>]
