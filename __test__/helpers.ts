@@ -259,18 +259,20 @@ export function runFixture(
   options: {
     args?: string[]
     nodeArgs?: string[]
+    /** The node binary that runs it (default: this one); only for a plain .js fixture, which needs no loader. */
+    node?: string
     /** Variables added to (or, when undefined, removed from) this process's environment. */
     env?: NodeJS.ProcessEnv
     timeoutMs?: number
     killAfterOutputMs?: number
   } = {},
 ): Promise<ChildOutcome> {
-  const { args = [], nodeArgs = [], env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
+  const { args = [], nodeArgs = [], node = process.execPath, env = {}, timeoutMs = 10_000, killAfterOutputMs } = options
   const file = fixturePath(fixture)
   return new Promise((resolve, reject) => {
     // A plain .js fixture runs as users run the compiled package: no loader.
     const loader = file.endsWith('.js') ? [] : tsxArgs
-    const child = spawn(process.execPath, [...loader, ...nodeArgs, file, ...args], {
+    const child = spawn(node, [...loader, ...nodeArgs, file, ...args], {
       cwd: join(__dirname, '..'),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

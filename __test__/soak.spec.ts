@@ -15,6 +15,7 @@
 import test from 'ava'
 
 import { runFixture } from './helpers'
+import { probe } from './runtimes/runner.cjs'
 
 const ROUNDS = 40
 const PER_ROUND = 1600
@@ -23,11 +24,12 @@ const WARM_ROUNDS = 16
 /** Growth allowed per connection across the window, far below any per-connection object (the smallest, a Node-API reference or a waiter, is ~100 B). */
 const HEAP_BYTES_PER_CONN = 8
 /**
- * Outside the heap, malloc's free lists move by up to ±1 MB between rounds;
- * over the 38 400 connections after warm-up 64 B each is 2.5 MB. A 64-byte
- * allocation leaked per close() (two per connection) measured ~170 B.
+ * Outside the heap, malloc's free lists move by up to ±1 MB between rounds:
+ * the slope over the 24 rounds after warm-up measured −20 to +38 B per
+ * connection with nothing leaking (Node 20, 22, 24). A 64-byte allocation
+ * leaked per close() (two per connection) measured 201 B.
  */
-const NATIVE_BYTES_PER_CONN = 64
+const NATIVE_BYTES_PER_CONN = 96
 
 interface Round {
   heap: number
@@ -79,15 +81,18 @@ function slope(values: number[]): number {
 }
 
 const canMeasure = process.platform === 'linux'
-const drivers: Array<[name: string, env: NodeJS.ProcessEnv]> = [
-  ['libuv driver', { SOCKET2_DRIVER: undefined }],
-  ['poller-thread driver', { SOCKET2_DRIVER: 'poller-thread' }],
+/** Node 24 (a V8 whose objects, Node-API references and promise internals differ from this Node's), where `npm run fetch:node` put it. */
+const node24 = probe('node24')
+const cases: Array<[name: string, env: NodeJS.ProcessEnv, node: string | null, unavailable: string | null]> = [
+  ['libuv driver', { SOCKET2_DRIVER: undefined }, null, null],
+  ['poller-thread driver', { SOCKET2_DRIVER: 'poller-thread' }, null, null],
+  ['Node 24, libuv driver', { SOCKET2_DRIVER: undefined }, node24.ok ? node24.bin : null, node24.ok ? null : node24.reason],
 ]
 
-for (const [driver, env] of drivers) {
+for (const [driver, env, node, unavailable] of cases) {
   const title = `churn, ${driver}: ${ROUNDS * PER_ROUND} connections and UDP sockets ended 10 ways leave heap, native memory, fds and waiters flat`
-  if (!canMeasure) {
-    test.skip(`${title} (skipped: reads /proc/self/smaps_rollup, Linux only)`, (t) => t.pass())
+  if (!canMeasure || unavailable !== null) {
+    test.skip(`${title} (skipped: ${unavailable ?? 'reads /proc/self/smaps_rollup, Linux only'})`, (t) => t.pass())
     continue
   }
   test.serial(title, async (t) => {
@@ -95,6 +100,7 @@ for (const [driver, env] of drivers) {
     const child = await runFixture('churn.js', {
       args: [String(ROUNDS), String(PER_ROUND)],
       nodeArgs: ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1'],
+      ...(node === null ? {} : { node }),
       env,
       timeoutMs: 200_000,
     })
